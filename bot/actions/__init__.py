@@ -1,0 +1,1 @@
+"""Bot actions: plain rasa_sdk.Action subclasses working on the CRM."""

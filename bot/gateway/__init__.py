@@ -1,0 +1,1 @@
+"""The aiohttp gateway: composition root, HTTP API, channels and web pages."""

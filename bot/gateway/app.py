@@ -1,0 +1,44 @@
+"""The composition root: ``create_app(settings)`` builds kefu's whole web application.
+
+Nothing heavy happens at import time. Each shared resource is opened and closed by one
+``cleanup_ctx`` generator and stored under a typed key from ``keys.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.gateway import keys
+from bot.gateway.errors import error_middleware
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the CRM database engine for the app's lifetime."""
+    from crm_core.db import create_engine, create_session_factory
+
+    engine = create_engine(app[keys.SETTINGS].database_url)
+    app[keys.DB_ENGINE] = engine
+    app[keys.SESSION_FACTORY] = create_session_factory(engine)
+    yield
+    await engine.dispose()
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness probe."""
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the aiohttp application for these settings."""
+    # The body limit bounds every request; channels apply their own, tighter message limits.
+    app = web.Application(middlewares=[error_middleware], client_max_size=8 * 1024 * 1024)
+    app[keys.SETTINGS] = settings
+    app.cleanup_ctx.append(database_ctx)
+    app.router.add_get("/health", health)
+    return app

@@ -1,0 +1,77 @@
+"""The one place where errors become HTTP responses: ``{"error": {code, message, details}}``.
+
+Domain errors map to 4xx by type; aiohttp's own HTTP errors keep their status but get the
+same JSON shape; anything unexpected is logged and answered 500 without a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from crm_core import errors
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[errors.KefuError], int] = {
+    errors.InvalidInput: 400,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.RuleViolation: 422,
+    errors.ServiceUnavailable: 503,
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON body every error response carries."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def status_for(exc: errors.KefuError) -> int:
+    """HTTP status of a domain error (most specific class wins)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400
+
+
+def _http_code(status: int) -> str:
+    return {
+        400: "invalid_input", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+        405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+        422: "rule_violation", 429: "too_many_requests",
+    }.get(status, "http_error")
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.startswith(("/api/", "/webhooks/", "/voice/", "/console/api/"))
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Map every exception escaping a handler to a JSON error response."""
+    try:
+        return await handler(request)
+    except errors.KefuError as exc:
+        return web.json_response(
+            error_body(exc.code, exc.message, exc.details), status=status_for(exc)
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400 or not _wants_json(request):
+            raise
+        message = exc.text if exc.text and exc.content_type == "text/plain" else exc.reason
+        return web.json_response(
+            error_body(_http_code(exc.status), message), status=exc.status, headers={
+                k: v for k, v in exc.headers.items() if k.lower() in ("allow", "www-authenticate")
+            },
+        )
+    except Exception:  # noqa: BLE001 - the last line of defence: no traceback to the client
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response(
+            error_body("internal_error", "Something went wrong on our side; it has been logged."),
+            status=500,
+        )

@@ -1,0 +1,40 @@
+"""Run the gateway: check the schema, make sure a secret exists, serve, print the URL."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.gateway.app import create_app
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def ensure_secret(settings: Settings) -> Settings:
+    """Settings with a secret key: the configured one, or one kept in data_dir/secret.key."""
+    if settings.secret_key is not None:
+        return settings
+    path = Path(settings.data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+        log.warning("no KEFU_SECRET_KEY set; created a random one in %s", path)
+    return settings.model_copy(update={"secret_key": path.read_text().strip()})
+
+
+def run(settings: Settings) -> None:
+    """Serve until interrupted."""
+    settings = ensure_secret(settings)
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}/"
+    web.run_app(
+        app, host=settings.host, port=settings.port, print=lambda _: print(
+            f"kefu is running at {url}  (API docs: {url}api/docs, agent console: {url}console)",
+            flush=True,
+        ),
+    )

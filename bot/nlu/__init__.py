@@ -1,0 +1,1 @@
+"""Natural-language understanding: intent, entities, sentiment and language of one message."""

@@ -1,0 +1,67 @@
+"""What NLU returns for one message. The dialogue engine consumes only these types."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An intent with a calibrated confidence in [0, 1]."""
+
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity found in the text; ``value`` is after synonym mapping, ``text`` as written."""
+
+    entity: str
+    value: Any
+    start: int
+    end: int
+    text: str
+    extractor: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """Score in [-1, 1], a label (negative / neutral / positive) and a frustration flag."""
+
+    score: float
+    label: str
+    frustrated: bool = False
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """Everything NLU knows about one message."""
+
+    text: str
+    intent: Intent
+    intent_ranking: tuple[Intent, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    sentiment: Sentiment = field(default_factory=lambda: Sentiment(0.0, "neutral"))
+    language: str = "en"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Rasa-shaped dict (``latest_message``) plus kefu's sentiment and language."""
+        return {
+            "text": self.text,
+            "intent": asdict(self.intent),
+            "intent_ranking": [asdict(i) for i in self.intent_ranking],
+            "entities": [asdict(e) for e in self.entities],
+            "sentiment": asdict(self.sentiment),
+            "language": self.language,
+        }
+
+
+class Interpreter(Protocol):
+    """Anything that turns text into a ParseResult; never raises on user text."""
+
+    def parse(self, text: str) -> ParseResult: ...

@@ -1,0 +1,1 @@
+"""Customer and service analytics: RFM, lifetime value, churn risk, segments, reports."""

@@ -1,0 +1,1 @@
+"""Recommendations from purchase behaviour: EASE, item-kNN and popularity."""

@@ -1,0 +1,1 @@
+"""Routing: priority queue, skills and capacity assignment, Erlang staffing and shift plans."""

@@ -1,0 +1,15 @@
+"""``kefu routing`` and ``kefu staffing`` commands."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def routing() -> None:
+    """The human-agent queue: simulate and inspect."""
+
+
+@click.group()
+def staffing() -> None:
+    """Erlang staffing, arrival forecasts and shift plans."""
