@@ -47,7 +47,8 @@ def _register_groups() -> None:
     from crm_core.analytics.cli import analytics
     from crm_core.cli import db, demo, import_
     from recommend.cli import recommend
-    from routing.cli import routing, staffing
+    from routing.cli import routing
+    from routing.staffing.cli import staffing
 
     for group in (db, demo, import_, nlu, voice, analytics, recommend, routing, staffing):
         main.add_command(group)

@@ -1,4 +1,4 @@
-"""``kefu routing`` and ``kefu staffing`` commands."""
+"""``kefu routing`` commands."""
 
 from __future__ import annotations
 
@@ -8,8 +8,3 @@ import click
 @click.group()
 def routing() -> None:
     """The human-agent queue: simulate and inspect."""
-
-
-@click.group()
-def staffing() -> None:
-    """Erlang staffing, arrival forecasts and shift plans."""

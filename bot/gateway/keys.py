@@ -12,8 +12,17 @@ from aiohttp import web
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+    from bot.messages import MessageHandler
+    from bot.nlu.types import Interpreter
     from bot.settings import Settings
+    from routing.handoff import HandoffSink
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
 DB_ENGINE: web.AppKey["AsyncEngine"] = web.AppKey("db_engine")
 SESSION_FACTORY: web.AppKey["async_sessionmaker"] = web.AppKey("session_factory")
+# NLU model loaded once per worker (bot/nlu).
+INTERPRETER: web.AppKey["Interpreter"] = web.AppKey("interpreter")
+# The one message pipeline every channel feeds (bot dialogue engine).
+MESSAGE_HANDLER: web.AppKey["MessageHandler"] = web.AppKey("message_handler")
+# Where the bot hands conversations to humans (routing queue, or tickets as a fallback).
+HANDOFF_SINK: web.AppKey["HandoffSink"] = web.AppKey("handoff_sink")

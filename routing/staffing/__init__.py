@@ -1,0 +1,1 @@
+"""Agent scheduling: Erlang B/C/A, arrival forecasts, shift plans, queue simulation."""
