@@ -1,4 +1,9 @@
-"""Errors that carry data and a stable code; each transport maps them in one place."""
+"""Errors that carry data and a stable code; each transport maps them in one place.
+
+The base classes (``NotFound``, ``RuleViolation``, ...) fix the HTTP status in
+``bot/gateway/errors.py``; the specific subclasses below add a stable ``code`` and
+their data in ``details`` so a bot or a client can react without parsing messages.
+"""
 
 from __future__ import annotations
 
@@ -56,3 +61,149 @@ class ServiceUnavailable(KefuError):
     """A dependency (database, Redis, model) is not ready; retrying later may work."""
 
     code = "unavailable"
+
+
+# --- specific errors: stable codes, data in details -------------------------------------
+
+
+class EntityNotFound(NotFound):
+    """``<entity> <key> not found``; details ``{"entity": ..., "key": ...}``."""
+
+    code = "not_found"
+    entity = "entity"
+
+    def __init__(self, key: Any, *, message: str | None = None) -> None:
+        super().__init__(
+            message or f"{self.entity} {key} not found",
+            details={"entity": self.entity, "key": key},
+        )
+        self.key = key
+
+
+class CustomerNotFound(EntityNotFound):
+    """No customer with this id / email / phone."""
+
+    code = "customer_not_found"
+    entity = "customer"
+
+
+class ProductNotFound(EntityNotFound):
+    """No product with this id / sku."""
+
+    code = "product_not_found"
+    entity = "product"
+
+
+class OrderNotFound(EntityNotFound):
+    """No such order, or it belongs to another customer (the caller cannot tell which)."""
+
+    code = "order_not_found"
+    entity = "order"
+
+
+class TicketNotFound(EntityNotFound):
+    """No ticket with this id / number."""
+
+    code = "ticket_not_found"
+    entity = "ticket"
+
+
+class ConversationNotFound(EntityNotFound):
+    """No conversation with this id."""
+
+    code = "conversation_not_found"
+    entity = "conversation"
+
+
+class AgentNotFound(EntityNotFound):
+    """No agent with this id / email."""
+
+    code = "agent_not_found"
+    entity = "agent"
+
+
+class DuplicateKey(Conflict):
+    """A natural key (email, sku, order number) is already taken."""
+
+    code = "duplicate"
+
+    def __init__(self, entity: str, field: str, value: Any) -> None:
+        super().__init__(
+            f"a {entity} with {field} {value!r} already exists",
+            details={"entity": entity, "field": field, "value": value},
+        )
+
+
+class OrderRuleViolation(RuleViolation):
+    """An order rule refused the change; details ``{"order": number, "status": status}``."""
+
+    code = "order_rule_violation"
+
+    def __init__(self, message: str, *, order: str, status: str, **extra: Any) -> None:
+        super().__init__(message, details={"order": order, "status": status, **extra})
+        self.order = order
+        self.status = status
+
+
+class OrderNotCancellable(OrderRuleViolation):
+    """Orders can be cancelled only before they ship."""
+
+    code = "order_not_cancellable"
+
+
+class AddressChangeNotAllowed(OrderRuleViolation):
+    """The shipping address can change only before the order ships."""
+
+    code = "address_change_not_allowed"
+
+
+class ReturnNotAllowed(OrderRuleViolation):
+    """A return needs a delivered order within the return window."""
+
+    code = "return_not_allowed"
+
+
+class InvalidTransition(RuleViolation):
+    """A status change the lifecycle does not allow; details name both ends and the options."""
+
+    code = "invalid_transition"
+
+    def __init__(self, entity: str, key: Any, current: str, target: str,
+                 allowed: list[str]) -> None:
+        super().__init__(
+            f"{entity} {key} cannot go from {current} to {target}",
+            details={"entity": entity, "key": key, "from": current, "to": target,
+                     "allowed": allowed},
+        )
+
+
+class InvalidCredentials(Unauthenticated):
+    """Wrong email or password (deliberately not saying which)."""
+
+    code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        super().__init__("wrong email or password")
+
+
+class SchemaOutOfDate(ServiceUnavailable):
+    """The database is not at the migration head; ``kefu db upgrade`` fixes it."""
+
+    code = "schema_out_of_date"
+
+    def __init__(self, current: str | None, head: str) -> None:
+        super().__init__(
+            f"database schema is out of date (at {current or 'empty'}, need {head}): "
+            "run `kefu db upgrade`",
+            details={"current": current, "head": head},
+        )
+
+
+class OutOfStock(RuleViolation):
+    """Not enough stock for an order line; details ``{"sku", "stock", "requested"}``."""
+
+    code = "out_of_stock"
+
+    def __init__(self, sku: str, stock: int, requested: int) -> None:
+        super().__init__(f"only {stock} of {sku} in stock",
+                         details={"sku": sku, "stock": stock, "requested": requested})

@@ -1,0 +1,54 @@
+"""Customers and the products they buy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.domain.enums import CustomerTier
+from crm_core.models.base import Base, enum_column, utcnow
+
+
+class Customer(Base):
+    """A person who buys from us and talks to the bot or to agents."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    country: Mapped[str | None] = mapped_column(String(64))
+    preferred_language: Mapped[str] = mapped_column(String(16), default="en")
+    tier: Mapped[CustomerTier] = mapped_column(
+        enum_column(CustomerTier), default=CustomerTier.STANDARD
+    )
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_data_processing: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Key of the customer in the system it was imported from (e.g. "online-retail:17850"),
+    # so a second import finds it instead of adding a duplicate.
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Product(Base):
+    """Something we sell."""
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_category_name", "category", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(64))
+    price: Mapped[Decimal]
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    # Consumables people buy again; the recommender may re-suggest them.
+    rebuyable: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,126 @@
+"""Customers and products: lookups by natural key, filtered listings, customer 360."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from crm_core.domain.enums import OPEN_TICKET_STATUSES, CustomerTier
+from crm_core.models import Customer, Order, Product, Ticket
+from crm_core.repositories.base import Page, Repository
+
+_PHONE_JUNK = re.compile(r"[^\d+]")
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively: stored and looked up lower-cased."""
+    return email.strip().lower()
+
+
+def normalize_phone(phone: str) -> str:
+    """Phones are stored as ``+`` and digits only, so "+44 (20) 7946-0000" matches."""
+    return _PHONE_JUNK.sub("", phone.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Customer360:
+    """What an agent (or the bot) sees first: the customer, recent orders, open tickets."""
+
+    customer: Customer
+    recent_orders: list[Order]
+    open_tickets: list[Ticket]
+
+
+class CustomerRepository(Repository):
+    """Queries over customers."""
+
+    async def get(self, customer_id: int) -> Customer | None:
+        """The customer with this id, or None."""
+        return await self._session.get(Customer, customer_id)
+
+    async def get_by_email(self, email: str) -> Customer | None:
+        """The customer with this email (case-insensitive), or None."""
+        stmt = select(Customer).where(Customer.email == normalize_email(email))
+        return (await self._session.scalars(stmt)).first()
+
+    async def get_by_phone(self, phone: str) -> Customer | None:
+        """The (oldest) customer with this phone number after normalisation, or None."""
+        stmt = (select(Customer).where(Customer.phone == normalize_phone(phone))
+                .order_by(Customer.id).limit(1))
+        return (await self._session.scalars(stmt)).first()
+
+    async def get_by_external_ref(self, ref: str) -> Customer | None:
+        """The customer imported under ``ref`` (e.g. "online-retail:17850"), or None."""
+        stmt = select(Customer).where(Customer.external_ref == ref)
+        return (await self._session.scalars(stmt)).first()
+
+    async def list(self, *, q: str | None = None, country: str | None = None,
+                   tier: CustomerTier | None = None, limit: int = 50,
+                   offset: int = 0) -> Page[Customer]:
+        """Customers matching all given filters, by id; ``q`` searches name/email/phone."""
+        stmt = select(Customer).order_by(Customer.id)
+        if q:
+            like = f"%{q.strip().lower()}%"
+            stmt = stmt.where(or_(Customer.name.ilike(like), Customer.email.like(like),
+                                  Customer.phone.like(f"%{normalize_phone(q) or q}%")))
+        if country:
+            stmt = stmt.where(Customer.country == country)
+        if tier:
+            stmt = stmt.where(Customer.tier == CustomerTier(tier))
+        return await self._page(stmt, limit, offset)
+
+    async def customer_360(self, customer_id: int, *,
+                           order_limit: int = 10) -> Customer360 | None:
+        """The customer, their last ``order_limit`` orders (newest first), open tickets."""
+        customer = await self.get(customer_id)
+        if customer is None:
+            return None
+        orders = await self._session.scalars(
+            select(Order).where(Order.customer_id == customer_id)
+            .order_by(Order.placed_at.desc(), Order.id.desc()).limit(order_limit)
+        )
+        tickets = await self._session.scalars(
+            select(Ticket).where(Ticket.customer_id == customer_id,
+                                 Ticket.status.in_(OPEN_TICKET_STATUSES))
+            .order_by(Ticket.created_at.desc())
+        )
+        return Customer360(customer, list(orders.all()), list(tickets.all()))
+
+
+class ProductRepository(Repository):
+    """Queries over the product catalogue."""
+
+    async def get(self, product_id: int) -> Product | None:
+        """The product with this id, or None."""
+        return await self._session.get(Product, product_id)
+
+    async def get_by_sku(self, sku: str) -> Product | None:
+        """The product with this SKU, or None."""
+        return (await self._session.scalars(select(Product).where(Product.sku == sku))).first()
+
+    async def get_many(self, product_ids: list[int]) -> dict[int, Product]:
+        """Products by id (missing ids are simply absent)."""
+        rows = await self._session.scalars(select(Product).where(Product.id.in_(product_ids)))
+        return {p.id: p for p in rows}
+
+    async def list(self, *, q: str | None = None, category: str | None = None,
+                   active: bool | None = True, limit: int = 50,
+                   offset: int = 0) -> Page[Product]:
+        """Products matching all given filters, by id; ``q`` searches name and SKU."""
+        stmt = select(Product).order_by(Product.id)
+        if q:
+            stmt = stmt.where(or_(Product.name.ilike(f"%{q}%"), Product.sku == q))
+        if category:
+            stmt = stmt.where(Product.category == category)
+        if active is not None:
+            stmt = stmt.where(Product.active == active)
+        return await self._page(stmt, limit, offset)
+
+    async def categories(self) -> list[str]:
+        """Distinct product categories, sorted."""
+        rows = await self._session.scalars(
+            select(Product.category).where(Product.category.is_not(None)).distinct()
+        )
+        return sorted(rows)

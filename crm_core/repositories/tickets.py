@@ -1,0 +1,68 @@
+"""Tickets and their comments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm_core.domain.enums import OPEN_TICKET_STATUSES, Priority, TicketStatus
+from crm_core.models import Ticket, TicketComment
+from crm_core.repositories.base import Page, Repository
+
+
+class TicketRepository(Repository):
+    """Queries over tickets."""
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        """The ticket with this id, or None."""
+        return await self._session.get(Ticket, ticket_id)
+
+    async def get_by_number(self, number: str) -> Ticket | None:
+        """The ticket with this number, or None."""
+        stmt = select(Ticket).where(Ticket.number == number.strip())
+        return (await self._session.scalars(stmt)).first()
+
+    async def get_with_comments(self, ticket_id: int) -> Ticket | None:
+        """The ticket with all its comments loaded, or None."""
+        stmt = select(Ticket).where(Ticket.id == ticket_id).options(
+            selectinload(Ticket.comments))
+        return (await self._session.scalars(stmt)).first()
+
+    async def open_for_customer(self, customer_id: int) -> list[Ticket]:
+        """The customer's tickets that are not solved or closed, newest first."""
+        rows = await self._session.scalars(
+            select(Ticket).where(Ticket.customer_id == customer_id,
+                                 Ticket.status.in_(OPEN_TICKET_STATUSES))
+            .order_by(Ticket.created_at.desc()))
+        return list(rows.all())
+
+    async def list(self, *, customer_id: int | None = None,
+                   status: TicketStatus | Sequence[TicketStatus] | None = None,
+                   priority: Priority | None = None, assignee_id: int | None = None,
+                   unassigned: bool = False, limit: int = 50,
+                   offset: int = 0) -> Page[Ticket]:
+        """Tickets matching all given filters, newest first."""
+        stmt = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        if customer_id is not None:
+            stmt = stmt.where(Ticket.customer_id == customer_id)
+        if status:
+            wanted = [status] if isinstance(status, str) else list(status)
+            stmt = stmt.where(Ticket.status.in_([TicketStatus(s) for s in wanted]))
+        if priority:
+            stmt = stmt.where(Ticket.priority == Priority(priority))
+        if assignee_id is not None:
+            stmt = stmt.where(Ticket.assignee_id == assignee_id)
+        if unassigned:
+            stmt = stmt.where(Ticket.assignee_id.is_(None))
+        return await self._page(stmt, limit, offset)
+
+    async def comments(self, ticket_id: int, *, include_internal: bool = True,
+                       limit: int = 50, offset: int = 0) -> Page[TicketComment]:
+        """A ticket's comments in order; customers see only public ones."""
+        stmt = select(TicketComment).where(TicketComment.ticket_id == ticket_id) \
+            .order_by(TicketComment.id)
+        if not include_internal:
+            stmt = stmt.where(TicketComment.public.is_(True))
+        return await self._page(stmt, limit, offset)

@@ -1,0 +1,165 @@
+"""Agents: creation with an argon2 password hash, authentication, skills, presence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from crm_core.domain.enums import AgentRole, Channel, Presence
+from crm_core.errors import AgentNotFound, DuplicateKey, InvalidCredentials, InvalidInput
+from crm_core.models import Agent, AgentSkill
+from crm_core.repositories import Page
+from crm_core.services import audit
+from crm_core.unit_of_work import UnitOfWork
+
+MIN_PASSWORD_LENGTH = 10
+# argon2-cffi's defaults (RFC 9106 low-memory profile); one hasher, reused.
+_HASHER = PasswordHasher()
+# Verifying against this when the email is unknown keeps the timing the same.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password-just-timing")
+
+
+@dataclass(frozen=True, slots=True)
+class NewAgent:
+    """An agent to create. ``skills`` maps skill -> level 1..5; ``capacity`` maps a channel
+    to how many conversations at once."""
+
+    email: str
+    name: str
+    password: str
+    role: AgentRole = AgentRole.AGENT
+    skills: dict[str, int] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    capacity: dict[str, int] = field(default_factory=dict)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _HASHER.hash(password)
+
+
+def _check_skills(skills: dict[str, int]) -> None:
+    for skill, level in skills.items():
+        if not skill.strip() or not 1 <= int(level) <= 5:
+            raise InvalidInput(f"skill {skill!r} needs a level from 1 to 5",
+                               details={"field": "skills", "skill": skill, "level": level})
+
+
+def _check_capacity(capacity: dict[str, Any]) -> dict[str, int]:
+    out = {}
+    for channel, slots in capacity.items():
+        try:
+            out[str(Channel(channel))] = int(slots)
+        except ValueError as exc:
+            raise InvalidInput(f"bad capacity {channel!r}: {slots!r}",
+                               details={"field": "capacity", "channel": channel}) from exc
+        if out[str(channel)] < 0:
+            raise InvalidInput("capacity must not be negative",
+                               details={"field": "capacity", "channel": channel})
+    return out
+
+
+async def create_agent(uow: UnitOfWork, data: NewAgent, *, actor: str) -> Agent:
+    """Create an agent; ``DuplicateKey`` if the email is taken, ``InvalidInput`` for a short
+    password, a skill level outside 1..5 or an unknown channel in ``capacity``."""
+    email = data.email.strip().lower()
+    if "@" not in email:
+        raise InvalidInput("not an email address", details={"field": "email", "value": email})
+    if len(data.password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
+                           details={"field": "password"})
+    _check_skills(data.skills)
+    capacity = _check_capacity(data.capacity)
+    async with uow:
+        if await uow.agents.get_by_email(email) is not None:
+            raise DuplicateKey("agent", "email", email)
+        agent = Agent(email=email, name=data.name.strip(), role=AgentRole(data.role),
+                      password_hash=hash_password(data.password), languages=list(data.languages),
+                      capacity=capacity, presence=Presence.OFFLINE, active=True,
+                      skills=[AgentSkill(skill=s, level=int(lv)) for s, lv in data.skills.items()])
+        uow.agents.add(agent)
+        await uow.flush()
+        audit.record(uow, actor, "agent.create", "agent", agent.id, {"role": str(agent.role)})
+        await uow.commit()
+    return agent
+
+
+async def authenticate(uow: UnitOfWork, email: str, password: str) -> Agent:
+    """The active agent with these credentials; ``InvalidCredentials`` (401) otherwise,
+    without saying whether the email exists."""
+    async with uow:
+        agent = await uow.agents.get_by_email(email)
+        try:
+            _HASHER.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            raise InvalidCredentials() from None
+        if agent is None or not agent.active:
+            raise InvalidCredentials()
+        if _HASHER.check_needs_rehash(agent.password_hash):
+            agent.password_hash = hash_password(password)
+            await uow.commit()
+    return agent
+
+
+async def get_agent(uow: UnitOfWork, agent_id: int) -> Agent:
+    """The agent with skills; ``AgentNotFound`` if none."""
+    async with uow:
+        agent = await uow.agents.get(agent_id)
+    if agent is None:
+        raise AgentNotFound(agent_id)
+    return agent
+
+
+async def list_agents(uow: UnitOfWork, *, active: bool | None = True,
+                      role: AgentRole | None = None, skill: str | None = None,
+                      min_level: int = 1, language: str | None = None, limit: int = 50,
+                      offset: int = 0) -> Page[Agent]:
+    """Agents matching the filters, by id, with their skills."""
+    async with uow:
+        return await uow.agents.list(active=active, role=role, skill=skill,
+                                     min_level=min_level, language=language, limit=limit,
+                                     offset=offset)
+
+
+async def set_presence(uow: UnitOfWork, agent_id: int, presence: Presence) -> Agent:
+    """Mark the agent available / busy / away / offline."""
+    async with uow:
+        agent = await uow.agents.get(agent_id)
+        if agent is None:
+            raise AgentNotFound(agent_id)
+        agent.presence = Presence(presence)
+        await uow.commit()
+    return agent
+
+
+async def set_skills(uow: UnitOfWork, agent_id: int, skills: dict[str, int], *,
+                     actor: str) -> Agent:
+    """Replace the agent's skills (skill -> level 1..5)."""
+    _check_skills(skills)
+    async with uow:
+        agent = await uow.agents.get(agent_id)
+        if agent is None:
+            raise AgentNotFound(agent_id)
+        agent.skills.clear()
+        await uow.flush()
+        agent.skills.extend(AgentSkill(skill=s, level=int(lv)) for s, lv in skills.items())
+        audit.record(uow, actor, "agent.skills", "agent", agent_id, {"skills": skills})
+        await uow.commit()
+    return agent
+
+
+async def set_active(uow: UnitOfWork, agent_id: int, active: bool, *, actor: str) -> Agent:
+    """Enable or disable an agent (disabled agents cannot log in or be assigned)."""
+    async with uow:
+        agent = await uow.agents.get(agent_id)
+        if agent is None:
+            raise AgentNotFound(agent_id)
+        agent.active = active
+        if not active:
+            agent.presence = Presence.OFFLINE
+        audit.record(uow, actor, "agent.active", "agent", agent_id, {"active": active})
+        await uow.commit()
+    return agent
