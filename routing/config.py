@@ -1,0 +1,87 @@
+"""The routing policy's settings, validated once from ``config/routing.yml``.
+
+Validated models at the edge (unknown keys rejected), a frozen ``RoutingConfig`` inside.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crm_core.errors import InvalidInput
+
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "routing.yml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PriorityWeights(_Strict):
+    """Weights of the priority score; see config/routing.yml for their meaning."""
+
+    tier: dict[str, float] = Field(
+        default_factory=lambda: {"standard": 0, "silver": 5, "gold": 12, "vip": 40})
+    negative_sentiment: float = 45.0
+    aging_per_minute: float = 4.0
+    sla: float = 30.0
+    sla_warning_seconds: float = Field(default=120.0, gt=0)
+    channel: dict[str, float] = Field(
+        default_factory=lambda: {"voice": 15, "chat": 0, "email": -20})
+
+
+class MatchingRules(_Strict):
+    """Skills requirements and how they relax with the wait."""
+
+    relax_topic_level: tuple[tuple[float, int], ...] = ((0, 2), (60, 1), (180, 0))
+    relax_language_seconds: float | None = None
+
+    @field_validator("relax_topic_level")
+    @classmethod
+    def _sorted(cls, steps: tuple[tuple[float, int], ...]) -> tuple[tuple[float, int], ...]:
+        if not steps or steps[0][0] != 0:
+            raise ValueError("relax_topic_level must start at 0 seconds")
+        if list(steps) != sorted(steps):
+            raise ValueError("relax_topic_level steps must be in increasing wait order")
+        return steps
+
+
+class RoutingConfig(_Strict):
+    """Everything the router and the simulator need to know about the policy."""
+
+    policy: Literal["kefu", "fifo"] = "kefu"
+    selection: Literal["longest_idle", "least_busy"] = "longest_idle"
+    priority: PriorityWeights = PriorityWeights()
+    matching: MatchingRules = MatchingRules()
+    offer_timeout_seconds: float = Field(default=30.0, gt=0)
+    first_response_seconds: dict[str, float] = Field(
+        default_factory=lambda: {"standard": 300, "silver": 240, "gold": 180, "vip": 60})
+    average_handle_seconds: dict[str, float] = Field(
+        default_factory=lambda: {"chat": 420, "voice": 300, "email": 900})
+    service_level_seconds: float = Field(default=60.0, gt=0)
+
+    def first_response_target(self, tier: str) -> float:
+        """SLA first-response target (seconds) for a customer tier."""
+        return self.first_response_seconds.get(tier, self.first_response_seconds.get(
+            "standard", 300.0))
+
+
+def load_config(path: Path | str | None = None, **overrides: object) -> RoutingConfig:
+    """Read and validate the routing config; ``overrides`` replace top-level keys."""
+    import yaml
+
+    path = Path(path) if path else DEFAULT_PATH
+    data: dict[str, object] = {}
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"{path}: not valid YAML: {exc}") from exc
+    data.update(overrides)
+    try:
+        return RoutingConfig.model_validate(data)
+    except ValueError as exc:
+        raise InvalidInput(f"{path}: invalid routing config: {exc}",
+                           details={"path": str(path)}) from exc

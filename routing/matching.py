@@ -1,0 +1,65 @@
+"""Skills-based matching: which agents may take a task, and which of them gets it.
+
+A task requires its language and a proficiency level in its topic; the level required
+drops as the wait grows (config ``matching.relax_topic_level``), so a customer first gets
+a specialist and later anyone competent rather than nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from routing.config import MatchingRules
+from routing.model import AgentState, Task, TaskState
+
+
+def required_level(task: Task, now: float, rules: MatchingRules) -> int:
+    """Topic proficiency required after the task's wait so far (0 = any agent)."""
+    if task.topic is None:
+        return 0
+    waited = now - task.enqueued_at
+    level = 0
+    for after_seconds, step_level in rules.relax_topic_level:
+        if waited >= after_seconds:
+            level = step_level
+    return level
+
+
+def speaks(agent: AgentState, task: Task, now: float, rules: MatchingRules) -> bool:
+    """True when the agent may serve the task's language (English fallback after a wait)."""
+    if task.language in agent.profile.languages:
+        return True
+    relax = rules.relax_language_seconds
+    return relax is not None and now - task.enqueued_at >= relax and "en" in agent.profile.languages
+
+
+def skill_fit(agent: AgentState, task: Task, now: float, rules: MatchingRules) -> bool:
+    """True when the agent's skills meet the task's (possibly relaxed) requirements."""
+    if not speaks(agent, task, now, rules):
+        return False
+    level = required_level(task, now, rules)
+    return level == 0 or agent.profile.skills.get(task.topic or "", 0) >= level
+
+
+def is_eligible(agent: AgentState, state: TaskState, now: float, rules: MatchingRules) -> bool:
+    """Available, with a free slot for the channel, skilled enough, and has not declined it."""
+    return (agent.free(state.task.kind) > 0
+            and agent.agent_id not in state.declined_by
+            and skill_fit(agent, state.task, now, rules))
+
+
+def choose_agent(candidates: Iterable[AgentState], task: Task, selection: str) -> AgentState | None:
+    """Pick among eligible agents: ``longest_idle`` or ``least_busy``; ties go to skill."""
+    topic = task.topic or ""
+
+    def idle_key(agent: AgentState) -> tuple[float, int, int]:
+        return (agent.last_activity, -agent.profile.skills.get(topic, 0), agent.agent_id)
+
+    def busy_key(agent: AgentState) -> tuple[float, float, int, int]:
+        return (agent.utilisation(), agent.last_activity, -agent.profile.skills.get(topic, 0),
+                agent.agent_id)
+
+    pool = list(candidates)
+    if not pool:
+        return None
+    return min(pool, key=busy_key if selection == "least_busy" else idle_key)

@@ -1,0 +1,256 @@
+"""The router: the queue's behaviour on top of any ``QueueStore`` backend.
+
+It enqueues tasks, plans offers with the configured policy, claims them atomically through
+the backend, handles accept / decline / reservation timeout / transfer / presence changes,
+and tells customers their position and estimated wait. Time comes from an injected clock
+so the simulator and tests can drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from routing.config import RoutingConfig
+from routing.errors import AgentUnavailable, OfferNotHeld, TaskNotFound
+from routing.events import EventBus, EventKind, RoutingEvent
+from routing.matching import skill_fit
+from routing.model import (
+    AgentProfile, AgentState, Offer, Presence, QueuePosition, Task, TaskState, TaskStatus,
+)
+from routing.policy import order_tasks, plan
+from routing.store import QueueStore, TransferResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """What the supervisor sees: queue by status, waits, agents and SLA breaches."""
+
+    waiting: list[TaskState]
+    offered: list[TaskState]
+    assigned: list[TaskState]
+    agents: list[AgentState]
+    now: float
+
+    @property
+    def sla_breaches(self) -> list[TaskState]:
+        """Waiting tasks past their first-response deadline."""
+        return [t for t in self.waiting
+                if t.task.sla_due_at is not None and t.task.sla_due_at < self.now]
+
+    def longest_wait(self) -> float:
+        """Seconds the longest-waiting customer has waited (0 when nobody waits)."""
+        return max((self.now - t.task.enqueued_at for t in self.waiting), default=0.0)
+
+
+class Router:
+    """The queue service (see module docstring)."""
+
+    def __init__(self, store: QueueStore, config: RoutingConfig, *,
+                 clock: Callable[[], float] = time.time, events: EventBus | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.events = events or EventBus()
+
+    # --- agents ----------------------------------------------------------------------
+    async def register_agent(self, profile: AgentProfile,
+                             presence: Presence | None = None) -> None:
+        """Make an agent known (skills, languages, capacity), optionally setting presence."""
+        await self.store.put_agent(profile)
+        if presence is not None:
+            await self.set_presence(profile.agent_id, presence)
+
+    async def set_presence(self, agent_id: int, presence: Presence) -> list[str]:
+        """Change presence; going offline puts the agent's tasks back in the queue."""
+        now = self.clock()
+        held = await self.store.set_presence(agent_id, presence, now)
+        requeued: list[str] = []
+        if presence is Presence.OFFLINE:
+            for task_id in held:
+                if await self.store.release(task_id, agent_id, now):
+                    requeued.append(task_id)
+                    await self.events.publish(RoutingEvent(EventKind.REQUEUED, task_id, agent_id,
+                                                           {"reason": "agent_offline"}))
+        return requeued
+
+    # --- customers ---------------------------------------------------------------------
+    async def enqueue(self, task: Task) -> QueuePosition:
+        """Queue a customer (stamping enqueue time and SLA due time) and report position."""
+        now = self.clock()
+        if task.enqueued_at <= 0:
+            task = replace(task, enqueued_at=now)
+        if task.sla_due_at is None:
+            task = replace(task, sla_due_at=task.enqueued_at
+                           + self.config.first_response_target(task.tier))
+        if await self.store.add_task(task):
+            await self.events.publish(RoutingEvent(EventKind.QUEUED, task.task_id))
+        return await self.position(task.task_id)
+
+    async def cancel(self, task_id: str) -> TaskState | None:
+        """The customer left: drop the task wherever it is."""
+        state = await self.store.finish(task_id, self.clock())
+        if state is not None:
+            await self.events.publish(RoutingEvent(EventKind.FINISHED, task_id, state.agent_id,
+                                                   {"reason": "cancelled"}))
+        return state
+
+    # --- the routing loop ----------------------------------------------------------------
+    async def dispatch(self) -> list[Offer]:
+        """Plan offers for waiting tasks and claim each atomically; returns the offers made."""
+        now = self.clock()
+        tasks, agents = await self.store.tasks(), await self.store.agents()
+        by_id = {t.task_id: t for t in tasks}
+        expires = now + self.config.offer_timeout_seconds
+        offers: list[Offer] = []
+        for decision in plan(tasks, agents, now, self.config):
+            # Another worker may have claimed the task or filled the agent meanwhile: the
+            # atomic claim refuses, and the next dispatch round plans again.
+            if await self.store.claim(decision.task_id, decision.agent_id, expires, now):
+                offer = Offer(by_id[decision.task_id].task, decision.agent_id, expires)
+                offers.append(offer)
+                await self.events.publish(RoutingEvent(
+                    EventKind.OFFERED, offer.task.task_id, offer.agent_id,
+                    {"expires_at": expires}))
+        return offers
+
+    async def expire_offers(self) -> list[str]:
+        """Return unanswered offers to the queue (the agent will not get that task again)."""
+        now = self.clock()
+        expired: list[str] = []
+        for task_id, agent_id in await self.store.due_offers(now):
+            if await self.store.release(task_id, agent_id, now, decline=True,
+                                        only_if_expired=True):
+                expired.append(task_id)
+                await self.events.publish(RoutingEvent(EventKind.EXPIRED, task_id, agent_id))
+        return expired
+
+    async def tick(self) -> list[Offer]:
+        """One round of the background loop: expire stale offers, then dispatch."""
+        await self.expire_offers()
+        return await self.dispatch()
+
+    async def run(self, interval: float = 1.0) -> None:
+        """Tick forever (the app runs this as a background task)."""
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # noqa: BLE001 - keep routing alive; the error is logged
+                log.exception("routing tick failed")
+            await asyncio.sleep(interval)
+
+    # --- agent actions -----------------------------------------------------------------
+    async def accept(self, task_id: str, agent_id: int) -> TaskState:
+        """The agent accepts an offer it holds."""
+        if not await self.store.accept(task_id, agent_id):
+            await self._require(task_id)
+            raise OfferNotHeld(task_id, agent_id)
+        await self.events.publish(RoutingEvent(EventKind.ASSIGNED, task_id, agent_id))
+        return await self._require(task_id)
+
+    async def decline(self, task_id: str, agent_id: int) -> None:
+        """The agent declines: back to the queue, offered to someone else next round."""
+        if not await self.store.release(task_id, agent_id, self.clock(), decline=True):
+            await self._require(task_id)
+            raise OfferNotHeld(task_id, agent_id)
+        await self.events.publish(RoutingEvent(EventKind.DECLINED, task_id, agent_id))
+
+    async def complete(self, task_id: str, agent_id: int | None = None) -> TaskState:
+        """The conversation is resolved: free the agent's slot."""
+        state = await self._require(task_id)
+        if agent_id is not None and state.agent_id != agent_id:
+            raise OfferNotHeld(task_id, agent_id)
+        await self.store.finish(task_id, self.clock())
+        await self.events.publish(RoutingEvent(EventKind.FINISHED, task_id, state.agent_id,
+                                               {"reason": "resolved"}))
+        return state
+
+    async def transfer_to_queue(self, task_id: str, agent_id: int, *, topic: str | None = None,
+                                language: str | None = None) -> QueuePosition:
+        """Send a held task back to the queue, optionally for another topic or language."""
+        state = await self._require(task_id)
+        if state.agent_id != agent_id:
+            raise OfferNotHeld(task_id, agent_id)
+        changes = {k: v for k, v in (("topic", topic), ("language", language)) if v}
+        if changes:
+            await self.store.update_task(replace(state.task, **changes))
+        if not await self.store.release(task_id, agent_id, self.clock(), decline=True):
+            raise OfferNotHeld(task_id, agent_id)
+        await self.events.publish(RoutingEvent(EventKind.TRANSFERRED, task_id, agent_id,
+                                               {"to": "queue"}))
+        return await self.position(task_id)
+
+    async def transfer_to_agent(self, task_id: str, agent_id: int, to_agent: int) -> Offer:
+        """Offer a held task directly to another available agent."""
+        now = self.clock()
+        expires = now + self.config.offer_timeout_seconds
+        result = await self.store.transfer(task_id, agent_id, to_agent, expires, now)
+        if result is TransferResult.NOT_HELD:
+            await self._require(task_id)
+            raise OfferNotHeld(task_id, agent_id)
+        if result is TransferResult.UNAVAILABLE:
+            raise AgentUnavailable(to_agent, "not available or no free slot")
+        state = await self._require(task_id)
+        await self.events.publish(RoutingEvent(EventKind.TRANSFERRED, task_id, agent_id,
+                                               {"to": "agent", "to_agent": to_agent}))
+        await self.events.publish(RoutingEvent(EventKind.OFFERED, task_id, to_agent,
+                                               {"expires_at": expires}))
+        return Offer(state.task, to_agent, expires)
+
+    # --- what customers and supervisors see ----------------------------------------------
+    async def position(self, task_id: str) -> QueuePosition:
+        """Place in line and estimated wait for one task."""
+        positions = await self.positions()
+        if task_id in positions:
+            return positions[task_id]
+        state = await self._require(task_id)
+        return QueuePosition(task_id, 0, 0.0, state.status)
+
+    async def positions(self) -> dict[str, QueuePosition]:
+        """Place and estimated wait of every waiting task.
+
+        The estimate is ``ahead_of_me * average_handle_time / capacity`` where capacity is
+        the slots of available agents able to serve the task (a queue of ``n`` ahead empties
+        roughly ``capacity`` at a time); zero when such an agent has a free slot now.
+        """
+        now = self.clock()
+        tasks, agents = await self.store.tasks(), await self.store.agents()
+        ordered = order_tasks(tasks, now, self.config)
+        result: dict[str, QueuePosition] = {}
+        available = [a for a in agents if a.presence is Presence.AVAILABLE]
+        capacity: dict[tuple[str, str], tuple[int, int]] = {}
+        for index, state in enumerate(ordered):
+            task = state.task
+            group = (task.language, task.kind)
+            if group not in capacity:  # requirements fully relaxed: language and channel
+                able = [a for a in available
+                        if skill_fit(a, task, task.enqueued_at + 1e9, self.config.matching)]
+                capacity[group] = (sum(a.profile.capacity.get(task.kind, 0) for a in able),
+                                   sum(a.free(task.kind) for a in able))
+            slots, free = capacity[group]
+            aht = self.config.average_handle_seconds.get(task.kind, 300.0)
+            wait = 0.0 if free > index else (index + 1) * aht / max(slots, 1)
+            result[state.task_id] = QueuePosition(state.task_id, index + 1, round(wait, 1))
+        return result
+
+    async def snapshot(self) -> QueueSnapshot:
+        """The whole queue and every agent, for the supervisor view."""
+        tasks = await self.store.tasks()
+        now = self.clock()
+        ordered = order_tasks(tasks, now, self.config)
+        return QueueSnapshot(
+            waiting=ordered,
+            offered=[t for t in tasks if t.status is TaskStatus.OFFERED],
+            assigned=[t for t in tasks if t.status is TaskStatus.ASSIGNED],
+            agents=await self.store.agents(), now=now)
+
+    async def _require(self, task_id: str) -> TaskState:
+        state = await self.store.get(task_id)
+        if state is None:
+            raise TaskNotFound(task_id)
+        return state

@@ -1,0 +1,206 @@
+"""The same queue behaviour on both backends: in-process and Redis (real server, db 15)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from routing.config import RoutingConfig
+from routing.errors import AgentUnavailable, OfferNotHeld, TaskNotFound
+from routing.events import EventKind, RoutingEvent
+from routing.memory import InMemoryStore
+from routing.model import AgentProfile, Presence, Task, TaskStatus
+from routing.router import Router
+
+
+class Clock:
+    """A hand-driven clock."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def backend_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the in-process backend, else the test Redis URL."""
+    return None if request.param == "memory" else request.getfixturevalue("redis_url")
+
+
+@pytest.fixture
+async def router(backend_url: str | None) -> AsyncIterator[Router]:
+    if backend_url is None:
+        store = InMemoryStore()
+    else:
+        from routing.redis_store import RedisStore
+
+        store = RedisStore(backend_url, prefix="test:routing")
+    r = Router(store, RoutingConfig(offer_timeout_seconds=30), clock=Clock())
+    yield r
+    await store.close()
+
+
+def profile(agent_id: int, **kw) -> AgentProfile:
+    kw.setdefault("capacity", {"chat": 2, "voice": 1})
+    return AgentProfile(agent_id, name=f"a{agent_id}", **kw)
+
+
+async def online(router: Router, *ids: int, **kw) -> None:
+    for agent_id in ids:
+        await router.register_agent(profile(agent_id, **kw), Presence.AVAILABLE)
+
+
+async def test_enqueue_reports_position_and_wait_and_stamps_sla(router: Router) -> None:
+    first = await router.enqueue(Task("a"))
+    second = await router.enqueue(Task("b"))
+    vip = await router.enqueue(Task("v", tier="vip"))
+    assert (first.position, second.position, vip.position) == (1, 2, 1)
+    assert (await router.position("a")).position == 2
+    assert (await router.position("b")).estimated_wait_seconds > 0
+    state = await router.store.get("a")
+    assert state.task.sla_due_at == pytest.approx(router.clock() + 300)
+    assert await router.store.add_task(Task("a", enqueued_at=1)) is False
+    with pytest.raises(TaskNotFound):
+        await router.position("nope")
+
+
+async def test_offer_accept_complete_frees_the_slot(router: Router) -> None:
+    await online(router, 1, capacity={"chat": 1})
+    await router.enqueue(Task("a"))
+    await router.enqueue(Task("b"))
+    offers = await router.dispatch()
+    assert [(o.task.task_id, o.agent_id) for o in offers] == [("a", 1)]
+    assert await router.dispatch() == []  # agent full
+    state = await router.accept("a", 1)
+    assert state.status is TaskStatus.ASSIGNED
+    with pytest.raises(OfferNotHeld):
+        await router.accept("a", 1)
+    await router.complete("a", 1)
+    assert await router.store.get("a") is None
+    assert [o.task.task_id for o in await router.dispatch()] == ["b"]
+
+
+async def test_unanswered_offer_times_out_and_goes_to_another_agent(router: Router) -> None:
+    await online(router, 1)
+    await router.enqueue(Task("a"))
+    (offer,) = await router.dispatch()
+    await online(router, 2)
+    router.clock.now += 29
+    assert await router.expire_offers() == []
+    router.clock.now += 2
+    assert await router.expire_offers() == ["a"]
+    with pytest.raises(OfferNotHeld):
+        await router.accept("a", offer.agent_id)
+    (again,) = await router.dispatch()
+    assert again.agent_id != offer.agent_id
+    assert (await router.store.agent(offer.agent_id)).load.get("chat", 0) == 0
+
+
+async def test_decline_goes_to_someone_else_never_back(router: Router) -> None:
+    await online(router, 1, 2)
+    await router.enqueue(Task("a"))
+    (offer,) = await router.dispatch()
+    await router.decline("a", offer.agent_id)
+    (second,) = await router.dispatch()
+    assert second.agent_id != offer.agent_id
+    await router.decline("a", second.agent_id)
+    assert await router.dispatch() == []
+    assert (await router.store.get("a")).declined_by == {1, 2}
+
+
+async def test_skills_route_to_the_right_agent(router: Router) -> None:
+    await online(router, 1, languages=frozenset({"en"}), skills={"billing": 3})
+    await online(router, 2, languages=frozenset({"en", "zh"}), skills={"billing": 1})
+    await router.enqueue(Task("zh", language="zh", topic="billing"))
+    await router.enqueue(Task("bill", topic="billing"))
+    offers = {o.task.task_id: o.agent_id for o in await router.dispatch()}
+    assert offers == {"bill": 1}  # agent 2 too junior for zh billing at first
+    router.clock.now += 61
+    offers = {o.task.task_id: o.agent_id for o in await router.dispatch()}
+    assert offers == {"zh": 2}
+
+
+async def test_agent_going_offline_requeues_its_tasks(router: Router) -> None:
+    await online(router, 1)
+    await router.enqueue(Task("a"))
+    await router.enqueue(Task("b"))
+    await router.dispatch()
+    await router.accept("a", 1)
+    assert sorted(await router.set_presence(1, Presence.OFFLINE)) == ["a", "b"]
+    assert {t.status for t in await router.store.tasks()} == {TaskStatus.WAITING}
+    assert await router.dispatch() == []
+    await online(router, 2)
+    assert len(await router.dispatch()) == 2
+
+
+async def test_away_agents_get_no_new_offers(router: Router) -> None:
+    await online(router, 1)
+    await router.set_presence(1, Presence.AWAY)
+    await router.enqueue(Task("a"))
+    assert await router.dispatch() == []
+
+
+async def test_voice_and_chat_capacity_are_separate(router: Router) -> None:
+    await online(router, 1, capacity={"chat": 1, "voice": 1})
+    for task_id, channel in (("c1", "web"), ("c2", "web"), ("v1", "voice"), ("v2", "phone")):
+        await router.enqueue(Task(task_id, channel=channel))
+    assert sorted(o.task.task_id for o in await router.dispatch()) == ["c1", "v1"]
+    agent = await router.store.agent(1)
+    assert agent.load == {"chat": 1, "voice": 1}
+
+
+async def test_transfer_to_agent_and_to_queue(router: Router) -> None:
+    await online(router, 1, 2)
+    await router.enqueue(Task("a"))
+    (offer,) = await router.dispatch()
+    other = 2 if offer.agent_id == 1 else 1
+    await router.accept("a", offer.agent_id)
+    moved = await router.transfer_to_agent("a", offer.agent_id, other)
+    assert moved.agent_id == other
+    assert (await router.store.agent(offer.agent_id)).load.get("chat", 0) == 0
+    with pytest.raises(OfferNotHeld):
+        await router.transfer_to_agent("a", offer.agent_id, other)
+    await router.accept("a", other)
+    await router.set_presence(offer.agent_id, Presence.AWAY)
+    with pytest.raises(AgentUnavailable):
+        await router.transfer_to_agent("a", other, offer.agent_id)
+    position = await router.transfer_to_queue("a", other, topic="billing")
+    assert position.position == 1
+    state = await router.store.get("a")
+    assert state.task.topic == "billing" and state.status is TaskStatus.WAITING
+    assert other in state.declined_by
+
+
+async def test_cancel_removes_and_events_are_published(router: Router) -> None:
+    seen: list[RoutingEvent] = []
+
+    async def listen(event: RoutingEvent) -> None:
+        seen.append(event)
+
+    unsubscribe = router.events.subscribe(listen)
+    await online(router, 1)
+    await router.enqueue(Task("a"))
+    await router.dispatch()
+    await router.cancel("a")
+    unsubscribe()
+    await router.enqueue(Task("b"))
+    assert [e.kind for e in seen] == [EventKind.QUEUED, EventKind.OFFERED, EventKind.FINISHED]
+    assert (await router.store.agent(1)).load.get("chat", 0) == 0
+
+
+async def test_snapshot_shows_breaches_and_load(router: Router) -> None:
+    await online(router, 1, capacity={"chat": 1})
+    await router.enqueue(Task("a"))
+    await router.enqueue(Task("b", tier="vip"))
+    await router.dispatch()
+    router.clock.now += 120
+    snap = await router.snapshot()
+    assert [t.task_id for t in snap.waiting] == ["a"]
+    assert [t.task_id for t in snap.offered] == ["b"]
+    assert snap.longest_wait() == pytest.approx(120)
+    assert snap.sla_breaches == []
+    router.clock.now += 200
+    assert [t.task_id for t in (await router.snapshot()).sla_breaches] == ["a"]

@@ -1,0 +1,81 @@
+"""Skills matching, agent selection and the greedy plan (pure functions, no backend)."""
+
+from __future__ import annotations
+
+from routing.config import RoutingConfig
+from routing.matching import choose_agent, is_eligible, required_level, skill_fit
+from routing.model import AgentProfile, AgentState, Presence, Task, TaskState
+from routing.policy import plan
+
+CFG = RoutingConfig()
+
+
+def agent(agent_id: int, *, langs=("en",), skills=None, chat=3, voice=1, load=None,
+          presence=Presence.AVAILABLE, last=0.0) -> AgentState:
+    profile = AgentProfile(agent_id, languages=frozenset(langs), skills=skills or {},
+                           capacity={"chat": chat, "voice": voice})
+    return AgentState(profile, presence=presence, load=load or {}, last_activity=last)
+
+
+def waiting(task_id: str, **kw) -> TaskState:
+    return TaskState(Task(task_id=task_id, **kw))
+
+
+def test_required_level_relaxes_with_the_wait() -> None:
+    t = Task("t", topic="billing", enqueued_at=0)
+    assert [required_level(t, s, CFG.matching) for s in (0, 59, 60, 179, 180)] == [2, 2, 1, 1, 0]
+    assert required_level(Task("t"), 0, CFG.matching) == 0
+
+
+def test_language_is_required_and_topic_level_relaxes() -> None:
+    zh_task = Task("t", language="zh", topic="billing", enqueued_at=0)
+    novice = agent(1, langs=("en", "zh"), skills={"billing": 1})
+    english_expert = agent(2, skills={"billing": 3})
+    assert not skill_fit(novice, zh_task, 10, CFG.matching)
+    assert skill_fit(novice, zh_task, 61, CFG.matching)
+    assert not skill_fit(english_expert, zh_task, 10_000, CFG.matching)
+
+
+def test_language_fallback_to_english_when_configured() -> None:
+    cfg = RoutingConfig.model_validate({"matching": {"relax_language_seconds": 120}})
+    t = Task("t", language="es", enqueued_at=0)
+    assert not skill_fit(agent(1), t, 100, cfg.matching)
+    assert skill_fit(agent(1), t, 130, cfg.matching)
+
+
+def test_capacity_presence_and_declines_make_ineligible() -> None:
+    chat = waiting("c")
+    assert is_eligible(agent(1), chat, 0, CFG.matching)
+    assert not is_eligible(agent(1, load={"chat": 3}), chat, 0, CFG.matching)
+    assert is_eligible(agent(1, load={"chat": 3}), waiting("v", channel="voice"), 0, CFG.matching)
+    assert not is_eligible(agent(1, presence=Presence.AWAY), chat, 0, CFG.matching)
+    declined = TaskState(Task("c"), declined_by=frozenset({1}))
+    assert not is_eligible(agent(1), declined, 0, CFG.matching)
+
+
+def test_choose_longest_idle_or_least_busy() -> None:
+    busy_but_idle_long = agent(1, load={"chat": 2}, last=10)
+    free_recent = agent(2, last=50)
+    t = Task("t")
+    assert choose_agent([busy_but_idle_long, free_recent], t, "longest_idle").agent_id == 1
+    assert choose_agent([busy_but_idle_long, free_recent], t, "least_busy").agent_id == 2
+    assert choose_agent([], t, "least_busy") is None
+
+
+def test_plan_serves_priority_first_and_respects_capacity() -> None:
+    tasks = [waiting("std", enqueued_at=0), waiting("vip", tier="vip", enqueued_at=50)]
+    one_slot = [agent(1, chat=1)]
+    assert [a.task_id for a in plan(tasks, one_slot, 60, CFG)] == ["vip"]
+    fifo = RoutingConfig(policy="fifo")
+    assert [a.task_id for a in plan(tasks, one_slot, 60, fifo)] == ["std"]
+    many = plan([waiting(f"t{i}", enqueued_at=i) for i in range(10)], [agent(1), agent(2)], 20, CFG)
+    assert len(many) == 6
+    assert {a.agent_id for a in many} == {1, 2}
+
+
+def test_plan_spreads_over_idle_agents_and_skips_unservable() -> None:
+    tasks = [waiting("zh", language="zh", enqueued_at=0), waiting("a", enqueued_at=1),
+             waiting("b", enqueued_at=2)]
+    agents = [agent(1, last=5), agent(2, last=1)]
+    decisions = plan(tasks, agents, 10, CFG)
+    assert [(d.task_id, d.agent_id) for d in decisions] == [("a", 2), ("b", 1)]
