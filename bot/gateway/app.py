@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.gateway import keys
+from bot.gateway.api import setup_api
 from bot.gateway.errors import error_middleware
 from bot.settings import Settings
 
@@ -41,4 +42,5 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.SETTINGS] = settings
     app.cleanup_ctx.append(database_ctx)
     app.router.add_get("/health", health)
+    setup_api(app)  # REST API /api/v1, /api/openapi.json, /api/docs
     return app

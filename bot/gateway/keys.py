@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.messages import MessageHandler
     from bot.nlu.types import Interpreter
     from bot.settings import Settings
+    from crm_core.domain import SlaPolicy
     from routing.handoff import HandoffSink
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
@@ -26,3 +27,7 @@ INTERPRETER: web.AppKey["Interpreter"] = web.AppKey("interpreter")
 MESSAGE_HANDLER: web.AppKey["MessageHandler"] = web.AppKey("message_handler")
 # Where the bot hands conversations to humans (routing queue, or tickets as a fallback).
 HANDOFF_SINK: web.AppKey["HandoffSink"] = web.AppKey("handoff_sink")
+# SLA targets and order rules from config/policies.yml, loaded once per app.
+SLA_POLICY: web.AppKey["SlaPolicy"] = web.AppKey("sla_policy")
+# The REST API's OpenAPI document, serialised once per app (bot/gateway/api/docs.py).
+OPENAPI_DOCUMENT: web.AppKey[bytes] = web.AppKey("openapi_document", bytes)

@@ -1,0 +1,96 @@
+"""``/api/v1/auth/login`` and ``/api/v1/agents``: sign-in, who am I, and (admins) managing
+agent accounts. Supervisors see every agent; agents see themselves."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.gateway import keys
+from bot.gateway.api.common import actor, render, render_page, unit_of_work
+from bot.gateway.api.routes import Operation
+from bot.gateway.api.schemas import (
+    AgentCreate, AgentOut, AgentPatch, AgentQuery, LoginRequest, TokenOut,
+)
+from bot.gateway.api.validation import parse_body, parse_query, path_id
+from bot.gateway.auth import current_principal
+from bot.gateway.tokens import DEFAULT_AGENT_TTL, sign_agent_token
+from crm_core.domain import AgentRole
+from crm_core.errors import InvalidInput, Unauthenticated
+from crm_core.services import agents as service
+
+
+async def login(request: web.Request) -> web.Response:
+    """Exchange an agent's email and password for a bearer token (401 if wrong)."""
+    body = await parse_body(request, LoginRequest)
+    secret = request.config_dict[keys.SETTINGS].secret_key
+    if secret is None:
+        raise Unauthenticated("This server has no secret key configured; agent sign-in is off.")
+    agent = await service.authenticate(unit_of_work(request), body.email, body.password)
+    token = sign_agent_token(agent.id, agent.role.value, secret, ttl=DEFAULT_AGENT_TTL)
+    return render(TokenOut, {"access_token": token, "expires_in": DEFAULT_AGENT_TTL,
+                             "agent": agent})
+
+
+async def me(request: web.Request) -> web.Response:
+    """The signed-in agent."""
+    agent = await service.get_agent(unit_of_work(request), current_principal(request).agent_id)
+    return render(AgentOut, agent)
+
+
+async def list_agents(request: web.Request) -> web.Response:
+    """Agents matching the filters, by id (all of them, active or not, unless filtered)."""
+    query = parse_query(request, AgentQuery)
+    page = await service.list_agents(unit_of_work(request), active=query.active,
+                                     role=query.role, limit=query.limit, offset=query.offset)
+    return render_page(AgentOut, page, query)
+
+
+async def get_agent(request: web.Request) -> web.Response:
+    """One agent with skills."""
+    agent = await service.get_agent(unit_of_work(request), path_id(request, "agent_id"))
+    return render(AgentOut, agent)
+
+
+async def create_agent(request: web.Request) -> web.Response:
+    """Create an agent account (409 if the email is taken)."""
+    body = await parse_body(request, AgentCreate)
+    data = body.model_dump()
+    data["capacity"] = {str(channel): slots for channel, slots in data["capacity"].items()}
+    agent = await service.create_agent(unit_of_work(request), service.NewAgent(**data),
+                                       actor=actor(request))
+    return render(AgentOut, agent, status=201)
+
+
+async def patch_agent(request: web.Request) -> web.Response:
+    """Enable/disable an agent and/or replace their skills."""
+    agent_id = path_id(request, "agent_id")
+    body = await parse_body(request, AgentPatch)
+    if body.active is None and body.skills is None:
+        raise InvalidInput("Nothing to change: give active and/or skills.",
+                           details={"body": "no fields"})
+    agent = None
+    if body.skills is not None:
+        agent = await service.set_skills(unit_of_work(request), agent_id, body.skills,
+                                         actor=actor(request))
+    if body.active is not None:
+        agent = await service.set_active(unit_of_work(request), agent_id, body.active,
+                                         actor=actor(request))
+    return render(AgentOut, agent)
+
+
+_ID = r"/agents/{agent_id:\d+}"
+OPERATIONS = [
+    Operation("POST", "/auth/login", login, "Sign in: get a bearer token", "auth",
+              least_role=None, body=LoginRequest, response=TokenOut, errors=(401,)),
+    Operation("GET", "/agents/me", me, "The signed-in agent", "agents", response=AgentOut),
+    Operation("GET", "/agents", list_agents, "List agents", "agents",
+              least_role=AgentRole.SUPERVISOR, query=AgentQuery, response=AgentOut,
+              paginated=True),
+    Operation("POST", "/agents", create_agent, "Create an agent", "agents",
+              least_role=AgentRole.ADMIN, body=AgentCreate, response=AgentOut, status=201,
+              errors=(409,)),
+    Operation("GET", _ID, get_agent, "Get an agent", "agents",
+              least_role=AgentRole.SUPERVISOR, response=AgentOut),
+    Operation("PATCH", _ID, patch_agent, "Enable/disable an agent, set skills", "agents",
+              least_role=AgentRole.ADMIN, body=AgentPatch, response=AgentOut),
+]

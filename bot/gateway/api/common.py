@@ -1,0 +1,50 @@
+"""Small helpers every resource view shares: the unit of work, the actor, rendering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from bot.gateway import keys
+from bot.gateway.api.validation import PageQuery, page_body
+from bot.gateway.auth import current_principal
+from crm_core.services import audit
+from crm_core.unit_of_work import SqlUnitOfWork
+
+
+def unit_of_work(request: web.Request) -> SqlUnitOfWork:
+    """A fresh unit of work on the app's database."""
+    return SqlUnitOfWork(request.config_dict[keys.SESSION_FACTORY])
+
+
+def actor(request: web.Request) -> str:
+    """How the audit log names the signed-in agent, e.g. ``"agent:7"``."""
+    return audit.agent_actor(current_principal(request).agent_id)
+
+
+def render(model: type[BaseModel], obj: Any, status: int = 200) -> web.Response:
+    """``obj`` (a row, dataclass or dict) rendered as ``model`` JSON."""
+    data = model.model_validate(obj).model_dump(mode="json")
+    return web.json_response(data, status=status)
+
+
+def render_page(model: type[BaseModel], page: Any, query: PageQuery) -> web.Response:
+    """A repository ``Page`` rendered as ``{"items", "total", "limit", "offset"}``."""
+    items = [model.model_validate(item).model_dump(mode="json") for item in page.items]
+    return web.json_response(page_body(items, page.total, query))
+
+
+def changes(patch: BaseModel) -> dict[str, Any]:
+    """Only the fields the client actually sent (``null`` included, omitted left out)."""
+    return patch.model_dump(exclude_unset=True)
+
+
+async def audit_view(request: web.Request, action: str, entity: str, entity_id: object,
+                     details: dict[str, Any] | None = None) -> None:
+    """Record that the signed-in agent looked at customer data (its own short transaction)."""
+    uow = unit_of_work(request)
+    async with uow:
+        audit.record(uow, actor(request), action, entity, entity_id, details)
+        await uow.commit()

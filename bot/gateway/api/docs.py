@@ -1,0 +1,37 @@
+"""``/api/openapi.json`` (built once per app from the route table) and ``/api/docs``.
+
+The docs page is a small static HTML file that renders the JSON document with plain
+JavaScript: no CDN, so it works on an offline machine.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from aiohttp import web
+
+from bot.gateway import keys
+from bot.gateway.api.routes import Operation
+from bot.gateway.openapi import build_openapi
+
+OPENAPI_PATH = "/api/openapi.json"
+DOCS_PATH = "/api/docs"
+
+
+def setup_docs(app: web.Application, operations: list[Operation]) -> None:
+    """Serve the OpenAPI document and the human-readable docs page."""
+    app[keys.OPENAPI_DOCUMENT] = json.dumps(build_openapi(operations), ensure_ascii=False).encode()
+    app.router.add_get(OPENAPI_PATH, openapi_json)
+    app.router.add_get(DOCS_PATH, docs_page)
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document of this server's REST API."""
+    return web.Response(body=request.app[keys.OPENAPI_DOCUMENT], content_type="application/json")
+
+
+async def docs_page(request: web.Request) -> web.Response:
+    """A readable list of every operation, rendered from ``/api/openapi.json``."""
+    html = resources.files("bot.gateway.api").joinpath("docs.html").read_text("utf-8")
+    return web.Response(text=html, content_type="text/html")

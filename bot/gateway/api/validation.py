@@ -1,0 +1,99 @@
+"""Input at the edge: JSON bodies, query strings and path ids become validated models.
+
+Every failure is an ``InvalidInput`` (400) whose ``details`` map a field to what is wrong
+with it, e.g. ``{"limit": "Input should be less than or equal to 200"}``; the error
+middleware renders it. No user input can reach a view unvalidated or cause a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crm_core.errors import InvalidInput, NotFound
+
+M = TypeVar("M", bound=BaseModel)
+
+# Ids are 64-bit in both databases; a larger number can name nothing (and would overflow).
+MAX_ID = 2**63 - 1
+
+
+class ApiModel(BaseModel):
+    """Base of every request model: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PageQuery(ApiModel):
+    """``limit`` / ``offset`` pagination shared by every list endpoint."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Items per page (1-200).")
+    offset: int = Field(default=0, ge=0, description="Items to skip.")
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """Pydantic's errors as ``{"field.path": "message"}`` (``"body"`` for the whole input)."""
+    details: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        key = ".".join(str(part) for part in item["loc"]) or "body"
+        details.setdefault(key, item["msg"])
+    return details
+
+
+def validate(model: type[M], data: Any, what: str) -> M:
+    """``model`` built from ``data``, or ``InvalidInput`` listing every bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(f"The {what} has invalid fields.", details=field_errors(exc)) from exc
+
+
+async def parse_body(request: web.Request, model: type[M], *, optional: bool = False) -> M:
+    """The request's JSON object body validated as ``model`` (``optional``: may be empty)."""
+    raw = await request.read()
+    if not raw.strip():
+        if optional:
+            return validate(model, {}, "request body")
+        raise InvalidInput("A JSON object body is required.", details={"body": "empty"})
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(
+            f"The request body is not valid JSON: {exc}.", details={"body": "invalid JSON"}
+        ) from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "The request body must be a JSON object.",
+            details={"body": f"expected an object, got {type(data).__name__}"},
+        )
+    return validate(model, data, "request body")
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    """The query string validated as ``model``; a repeated parameter is an error."""
+    data: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        if len(values) > 1:
+            raise InvalidInput(
+                f"Query parameter {key!r} was given more than once.",
+                details={key: "given more than once"},
+            )
+        data[key] = values[0]
+    return validate(model, data, "query string")
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """A numeric path parameter; a value no row can have is a 404, not an overflow."""
+    raw = request.match_info[name]
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise NotFound(f"No such {name.removesuffix('_id')}.", details={name: raw})
+    return int(raw)
+
+
+def page_body(items: list[Any], total: int, page: PageQuery) -> dict[str, Any]:
+    """The list envelope every paginated endpoint returns."""
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
