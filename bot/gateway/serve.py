@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -27,8 +28,23 @@ def ensure_secret(settings: Settings) -> Settings:
     return settings.model_copy(update={"secret_key": path.read_text().strip()})
 
 
+def check_schema(settings: Settings) -> None:
+    """Refuse to start on an empty or outdated database: print what fixes it, exit 1."""
+    import asyncio
+
+    from crm_core.errors import ServiceUnavailable
+    from crm_core.schema import ensure_current
+
+    try:
+        asyncio.run(ensure_current(settings.database_url))
+    except ServiceUnavailable as exc:
+        print(f"kefu cannot start: {exc.message}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
 def run(settings: Settings) -> None:
-    """Serve until interrupted."""
+    """Check the schema, then serve until interrupted."""
+    check_schema(settings)
     settings = ensure_secret(settings)
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/"
