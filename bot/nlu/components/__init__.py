@@ -1,0 +1,1 @@
+"""Pipeline components, each registered under a versioned name (see ``bot.nlu.registry``)."""
