@@ -87,11 +87,13 @@ class StaffingResult:
         return out
 
 
-def evaluate(work: Workload, agents: int, target: StaffingTarget) -> QueueMetrics:
+def evaluate(work: Workload, agents: int, target: StaffingTarget, *,
+             with_asa: bool = True) -> QueueMetrics:
     """Metrics for a given number of agents under the target's model (Erlang C or A)."""
     if target.patience_seconds is None:
         return erlang_c_metrics(work, agents, target.answer_within)
-    return erlang_a_metrics(work, agents, target.answer_within, target.patience_seconds)
+    return erlang_a_metrics(work, agents, target.answer_within, target.patience_seconds,
+                            with_asa=with_asa)
 
 
 def meets(metrics: QueueMetrics, target: StaffingTarget) -> bool:
@@ -120,7 +122,7 @@ def required_agents(work: Workload, target: StaffingTarget) -> StaffingResult:
                                                  None if target.patience_seconds is None else 0.0))
 
     def ok(n: int) -> bool:
-        return meets(evaluate(work, n, target), target)
+        return meets(evaluate(work, n, target, with_asa=False), target)
 
     low = max(0, math.floor(work.traffic)) if target.patience_seconds is None else 0
     high = max(1, low + 1)

@@ -195,30 +195,28 @@ def _reason(details: dict[str, object]) -> str:
     return "the per-shift and per-interval limits conflict"
 
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+def horizon_shifts(start: object, horizon: int, *, interval_minutes: int = 30,
+                   lengths_hours: Sequence[float] = (8.0,), start_every_minutes: int = 60,
+                   cost_per_hour: float = 1.0, max_agents: int | None = None) -> list[Shift]:
+    """Shift templates starting every ``start_every_minutes`` of the clock in the horizon.
 
-
-def weekly_shifts(*, interval_minutes: int = 30, lengths_hours: Sequence[float] = (8.0,),
-                  start_every_minutes: int = 60, days: int = 7,
-                  cost_per_hour: float = 1.0, max_agents: int | None = None) -> list[Shift]:
-    """Shift templates starting every ``start_every_minutes`` on each day of the horizon.
-
-    A shift's cost is its paid hours times ``cost_per_hour``; with the default 1.0 the
-    cost objective minimises scheduled agent-hours.
+    ``start`` is the wall-clock time of interval 0 (shifts are named by their real start,
+    e.g. ``Mon 03-02 08:00 8h``). A shift's cost is its paid hours times
+    ``cost_per_hour``; with the default 1.0 the cost objective minimises agent-hours.
     """
-    if start_every_minutes % interval_minutes or start_every_minutes <= 0:
-        raise InvalidInput("start_every_minutes must be a multiple of interval_minutes")
-    per_day = 24 * 60 // interval_minutes
-    step = start_every_minutes // interval_minutes
+    import pandas as pd
+
+    if start_every_minutes <= 0 or start_every_minutes % interval_minutes:
+        raise InvalidInput("start_every_minutes must be a multiple of interval_minutes",
+                           details={"value": start_every_minutes})
+    stamps = pd.date_range(pd.Timestamp(start), periods=horizon, freq=f"{interval_minutes}min")
     shifts = []
     for hours in lengths_hours:
         length = round(hours * 60 / interval_minutes)
         if length <= 0:
             raise InvalidInput("shift lengths must be > 0 hours", details={"value": hours})
-        for day in range(days):
-            for slot in range(0, per_day, step):
-                minute = slot * interval_minutes
-                name = f"{DAY_NAMES[day % 7]} {minute // 60:02d}:{minute % 60:02d} {hours:g}h"
-                shifts.append(Shift(name, day * per_day + slot, length,
+        for t, ts in enumerate(stamps):
+            if (ts.hour * 60 + ts.minute) % start_every_minutes == 0:
+                shifts.append(Shift(f"{ts:%a %m-%d %H:%M} {hours:g}h", t, length,
                                     cost=hours * cost_per_hour, max_agents=max_agents))
     return shifts

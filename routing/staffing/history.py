@@ -1,0 +1,58 @@
+"""Contact history for forecasting, read from crm_core's ``conversations`` table.
+
+A thin adapter: it turns conversations (``started_at``, ``ended_at``) into the plain
+``started_at`` / ``handle_seconds`` table the forecasters take, so the same forecast runs
+from a CSV or from the CRM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from crm_core.errors import InvalidInput
+
+
+async def load_history(database_url: str, *, agents_only: bool = True,
+                       since: datetime | None = None, timezone: str = "UTC") -> pd.DataFrame:
+    """Finished conversations as ``started_at`` (local wall-clock in ``timezone``) and
+    ``handle_seconds`` (ended minus started).
+
+    ``agents_only`` keeps conversations an agent took part in: bot-only sessions need no
+    agent staffing.
+    """
+    from sqlalchemy import select
+
+    from crm_core.db import create_engine
+    from crm_core.models import Conversation
+
+    query = select(Conversation.started_at, Conversation.ended_at).where(
+        Conversation.ended_at.is_not(None))
+    if agents_only:
+        query = query.where(Conversation.agent_id.is_not(None))
+    if since is not None:
+        query = query.where(Conversation.started_at >= since)
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+    finally:
+        await engine.dispose()
+    return history_frame(rows, timezone=timezone)
+
+
+def history_frame(rows: list[tuple[datetime, datetime]], *, timezone: str = "UTC") -> pd.DataFrame:
+    """``(started_at, ended_at)`` pairs -> the forecasters' history table."""
+    if not rows:
+        raise InvalidInput("no finished conversations in the database to forecast from",
+                           details={"rows": 0})
+    frame = pd.DataFrame(rows, columns=["started_at", "ended_at"])
+    started = pd.to_datetime(frame["started_at"], utc=True)
+    ended = pd.to_datetime(frame["ended_at"], utc=True)
+    try:
+        local = started.dt.tz_convert(timezone).dt.tz_localize(None)
+    except Exception as exc:  # noqa: BLE001 - pytz/zoneinfo raise various types
+        raise InvalidInput(f"unknown timezone {timezone!r}") from exc
+    handle = (ended - started).dt.total_seconds().clip(lower=0.0)
+    return pd.DataFrame({"started_at": local, "handle_seconds": handle})
