@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     config_dir: Path = DEFAULT_CONFIG_DIR
     max_message_chars: int = Field(default=2000, ge=1, le=100_000)
     log_level: str = "INFO"
+    recommender: str = Field(
+        default="kefu.ease.v1",
+        description="Registry name of the recommender `kefu recommend train` fits "
+        "(kefu.ease.v1, kefu.itemknn.v1, kefu.popularity.v1).",
+    )
 
     @field_validator("database_url")
     @classmethod
