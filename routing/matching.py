@@ -29,8 +29,13 @@ def speaks(agent: AgentState, task: Task, now: float, rules: MatchingRules) -> b
     """True when the agent may serve the task's language (English fallback after a wait)."""
     if task.language in agent.profile.languages:
         return True
+    return "en" in agent.profile.languages and speaks_fallback(task, now, rules)
+
+
+def speaks_fallback(task: Task, now: float, rules: MatchingRules) -> bool:
+    """True once the wait allows an English-speaking agent for another language."""
     relax = rules.relax_language_seconds
-    return relax is not None and now - task.enqueued_at >= relax and "en" in agent.profile.languages
+    return relax is not None and now - task.enqueued_at >= relax
 
 
 def skill_fit(agent: AgentState, task: Task, now: float, rules: MatchingRules) -> bool:
@@ -49,11 +54,12 @@ def is_eligible(agent: AgentState, state: TaskState, now: float, rules: Matching
 
 
 def choose_agent(candidates: Iterable[AgentState], task: Task, selection: str) -> AgentState | None:
-    """Pick among eligible agents: ``longest_idle`` or ``least_busy``; ties go to skill."""
+    """Pick among eligible agents: ``longest_idle`` or ``least_busy`` (ties: longest idle,
+    then the more skilled in the task's topic, then the lower id)."""
     topic = task.topic or ""
 
-    def idle_key(agent: AgentState) -> tuple[float, int, int]:
-        return (agent.last_activity, -agent.profile.skills.get(topic, 0), agent.agent_id)
+    def idle_key(agent: AgentState) -> tuple[float, int]:
+        return (agent.last_activity, agent.agent_id)
 
     def busy_key(agent: AgentState) -> tuple[float, float, int, int]:
         return (agent.utilisation(), agent.last_activity, -agent.profile.skills.get(topic, 0),

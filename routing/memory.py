@@ -78,6 +78,11 @@ class InMemoryStore:
         self._agents[agent_id] = replace(agent.with_load(kind, 1), last_activity=now)
         return True
 
+    async def claim_many(self, pairs: list[tuple[str, int]], expires_at: float,
+                         now: float) -> list[bool]:
+        """Several claims; each atomic on its own."""
+        return [await self.claim(t, a, expires_at, now) for t, a in pairs]
+
     async def accept(self, task_id: str, agent_id: int) -> bool:
         """Offered to this agent -> assigned."""
         state = self._tasks.get(task_id)

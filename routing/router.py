@@ -107,16 +107,16 @@ class Router:
         tasks, agents = await self.store.tasks(), await self.store.agents()
         by_id = {t.task_id: t for t in tasks}
         expires = now + self.config.offer_timeout_seconds
-        offers: list[Offer] = []
-        for decision in plan(tasks, agents, now, self.config):
-            # Another worker may have claimed the task or filled the agent meanwhile: the
-            # atomic claim refuses, and the next dispatch round plans again.
-            if await self.store.claim(decision.task_id, decision.agent_id, expires, now):
-                offer = Offer(by_id[decision.task_id].task, decision.agent_id, expires)
-                offers.append(offer)
-                await self.events.publish(RoutingEvent(
-                    EventKind.OFFERED, offer.task.task_id, offer.agent_id,
-                    {"expires_at": expires}))
+        decisions = plan(tasks, agents, now, self.config)
+        # Another worker may have claimed a task or filled an agent meanwhile: its atomic
+        # claim refuses, and the next dispatch round plans again.
+        won = await self.store.claim_many(
+            [(d.task_id, d.agent_id) for d in decisions], expires, now)
+        offers = [Offer(by_id[d.task_id].task, d.agent_id, expires)
+                  for d, ok in zip(decisions, won, strict=True) if ok]
+        for offer in offers:
+            await self.events.publish(RoutingEvent(
+                EventKind.OFFERED, offer.task.task_id, offer.agent_id, {"expires_at": expires}))
         return offers
 
     async def expire_offers(self) -> list[str]:

@@ -52,6 +52,10 @@ class QueueStore(Protocol):
     async def claim(self, task_id: str, agent_id: int, expires_at: float, now: float) -> bool:
         """Atomically reserve a waiting task for an available agent with a free slot."""
 
+    async def claim_many(self, pairs: list[tuple[str, int]], expires_at: float,
+                         now: float) -> list[bool]:
+        """``claim`` for several (task, agent) pairs at once; each claim is atomic alone."""
+
     async def accept(self, task_id: str, agent_id: int) -> bool:
         """Offered to this agent -> assigned. False if the offer is gone."""
 
