@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.nlu.types import Interpreter
     from bot.settings import Settings
     from crm_core.domain import SlaPolicy
+    from recommend.service import RecommendationService
     from routing.handoff import HandoffSink
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
@@ -31,3 +32,5 @@ HANDOFF_SINK: web.AppKey["HandoffSink"] = web.AppKey("handoff_sink")
 SLA_POLICY: web.AppKey["SlaPolicy"] = web.AppKey("sla_policy")
 # The REST API's OpenAPI document, serialised once per app (bot/gateway/api/docs.py).
 OPENAPI_DOCUMENT: web.AppKey[bytes] = web.AppKey("openapi_document", bytes)
+# Recommendations from purchases (recommend/server.py): saved model, swapped on retrain.
+RECOMMENDER: web.AppKey["RecommendationService"] = web.AppKey("recommender")
