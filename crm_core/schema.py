@@ -68,15 +68,13 @@ async def current_revision(url: str) -> str | None:
         await engine.dispose()
 
 
-async def upgrade(url: str, revision: str = "head") -> str | None:
-    """Migrate the database at ``url`` to ``revision``; returns the revision it ends at."""
-    _quiet_alembic()
+async def _migrate(url: str, direction: str, revision: str) -> str | None:
     config = alembic_config(url)
     from alembic import command
 
     def run(connection: Connection) -> str | None:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        getattr(command, direction)(config, revision)
         return _current(connection)
 
     engine = create_engine(url)
@@ -87,6 +85,16 @@ async def upgrade(url: str, revision: str = "head") -> str | None:
             return reached
     finally:
         await engine.dispose()
+
+
+async def upgrade(url: str, revision: str = "head") -> str | None:
+    """Migrate the database at ``url`` up to ``revision``; returns the revision it ends at."""
+    return await _migrate(url, "upgrade", revision)
+
+
+async def downgrade(url: str, revision: str) -> str | None:
+    """Migrate down to ``revision`` ("base" drops everything); returns where it ends."""
+    return await _migrate(url, "downgrade", revision)
 
 
 async def ensure_current(url: str) -> str:
