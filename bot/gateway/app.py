@@ -43,4 +43,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.router.add_get("/health", health)
     setup_api(app)  # REST API /api/v1, /api/openapi.json, /api/docs
+    from bot.dialogue.setup import setup_dialogue
+    from bot.gateway.channels.setup import setup_channels
+
+    setup_dialogue(app)  # dialogue engine at keys.MESSAGE_HANDLER
+    setup_channels(app)  # Rasa REST + socket.io, /ws/chat, web chat page at /
     return app

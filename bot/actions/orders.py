@@ -1,0 +1,209 @@
+"""Order actions for a verified customer: status with tracking, cancel, change the
+shipping address, request a return. Every lookup is scoped to the customer, so someone
+else's order is simply "not found"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.base import DomainDict, VerifiedAction, language, normalize_order_number
+from crm_core.errors import NotFound, RuleViolation
+
+_STATUS_ZH = {"pending": "待付款", "paid": "已付款，待发货", "shipped": "已发货",
+              "delivered": "已送达", "cancelled": "已取消", "returned": "已退货"}
+
+
+def status_label(status: Any, lang: str) -> str:
+    """An order status as the customer reads it."""
+    value = str(status)
+    return _STATUS_ZH.get(value, value) if lang == "zh" else value
+
+
+def status_detail(order: Any, lang: str) -> str:
+    """Tracking and dates worth telling for the order's status."""
+    status = str(order.status)
+    zh = lang == "zh"
+    if status == "shipped":
+        if order.tracking_number:
+            return (f"物流单号：{order.tracking_number}。" if zh
+                    else f"Tracking number: {order.tracking_number}.")
+        return "已出库。" if zh else "It has left our warehouse."
+    if status == "delivered" and order.delivered_at:
+        day = order.delivered_at.date().isoformat()
+        return f"送达日期：{day}。" if zh else f"Delivered on {day}."
+    if status in ("pending", "paid"):
+        return "尚未发货。" if zh else "It has not shipped yet."
+    return ""
+
+
+class _OrderAction(VerifiedAction):
+    """Resolves which order the customer means, or offers their recent orders."""
+
+    intent_for_buttons = "order_status"
+
+    async def _order_number(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            customer_id: int) -> str | None:
+        number = normalize_order_number(tracker.get_slot("order_number"))
+        if number:
+            return number
+        from crm_core.services import orders
+
+        page = await orders.list_orders((await self.services()).uow(), customer_id=customer_id,
+                                        limit=5)
+        items = list(getattr(page, "items", page))
+        if not items:
+            dispatcher.utter_message(response="utter_no_orders")
+            return None
+        buttons = [{"title": f"{o.number} ({status_label(o.status, language(tracker))})",
+                    "payload": f"/{self.intent_for_buttons}"
+                               + json.dumps({"order_number": o.number})}
+                   for o in items]
+        dispatcher.utter_message(response="utter_which_order", buttons=buttons)
+        return None
+
+
+class ActionOrderStatus(_OrderAction):
+    """Where an order is, with its tracking number once shipped."""
+
+    def name(self) -> str:
+        """For order_status and track_shipment."""
+        return "action_order_status"
+
+    async def run_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict, customer_id: int) -> list[EventType]:
+        """Tell the status of the customer's order."""
+        from crm_core.services import orders
+
+        number = await self._order_number(dispatcher, tracker, customer_id)
+        if number is None:
+            return []
+        try:
+            order = await orders.get_order((await self.services()).uow(), number,
+                                           customer_id=customer_id)
+        except NotFound:
+            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+            return [SlotSet("order_number", None)]
+        lang = language(tracker)
+        dispatcher.utter_message(response="utter_order_status", order_number=order.number,
+                                 status=status_label(order.status, lang),
+                                 detail=status_detail(order, lang))
+        return [SlotSet("order_number", order.number)]
+
+
+class ActionCancelOrder(_OrderAction):
+    """Cancel an order that has not shipped."""
+
+    intent_for_buttons = "cancel_order"
+
+    def name(self) -> str:
+        """For cancel_order."""
+        return "action_cancel_order"
+
+    async def run_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict, customer_id: int) -> list[EventType]:
+        """Cancel, or explain why it cannot be."""
+        from crm_core.services import orders
+
+        number = await self._order_number(dispatcher, tracker, customer_id)
+        if number is None:
+            return []
+        services = await self.services()
+        try:
+            await orders.cancel_order(services.uow(), number, actor="bot",
+                                      customer_id=customer_id, reason="customer request via chat")
+        except NotFound:
+            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+            return [SlotSet("order_number", None)]
+        except RuleViolation as exc:
+            status = exc.details.get("status", "shipped")
+            dispatcher.utter_message(response="utter_cannot_cancel", order_number=number,
+                                     status=status_label(status, language(tracker)))
+            return []
+        dispatcher.utter_message(response="utter_order_cancelled", order_number=number)
+        return []
+
+
+class ActionChangeAddress(_OrderAction):
+    """Change where an order ships, asking for the address with ``address_form``."""
+
+    intent_for_buttons = "change_address"
+
+    def name(self) -> str:
+        """For change_address and when address_form completes."""
+        return "action_change_address"
+
+    async def run_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict, customer_id: int) -> list[EventType]:
+        """Ask for the address if needed, then change it (only before shipping)."""
+        from crm_core.services import orders
+
+        number = await self._order_number(dispatcher, tracker, customer_id)
+        if number is None:
+            return []
+        address = (tracker.get_slot("new_address") or "").strip()
+        if not address:
+            return [SlotSet("order_number", number), FollowupAction("address_form")]
+        try:
+            order = await orders.change_shipping_address(
+                (await self.services()).uow(), number, address, actor="bot",
+                customer_id=customer_id)
+        except NotFound:
+            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+            return [SlotSet("order_number", None), SlotSet("new_address", None)]
+        except RuleViolation as exc:
+            dispatcher.utter_message(
+                response="utter_cannot_change_address", order_number=number,
+                status=status_label(exc.details.get("status", "shipped"), language(tracker)))
+            return [SlotSet("new_address", None)]
+        dispatcher.utter_message(response="utter_address_changed", order_number=order.number,
+                                 new_address=order.shipping_address)
+        return [SlotSet("new_address", None)]
+
+
+class ActionRequestReturn(_OrderAction):
+    """Start a return of a delivered order within the return window."""
+
+    intent_for_buttons = "return_refund"
+
+    def name(self) -> str:
+        """For return_refund."""
+        return "action_request_return"
+
+    async def run_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict, customer_id: int) -> list[EventType]:
+        """Request the return, or say why it is not possible."""
+        from crm_core.services import orders
+
+        number = await self._order_number(dispatcher, tracker, customer_id)
+        if number is None:
+            return []
+        services = await self.services()
+        reason = (tracker.latest_message or {}).get("text")
+        try:
+            order = await orders.request_return(services.uow(), services.sla_policy(), number,
+                                                actor="bot", customer_id=customer_id,
+                                                reason=reason)
+        except NotFound:
+            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
+            return [SlotSet("order_number", None)]
+        except RuleViolation as exc:
+            dispatcher.utter_message(response="utter_cannot_return", order_number=number,
+                                     reason=_return_reason(exc, language(tracker)))
+            return []
+        dispatcher.utter_message(response="utter_return_created", order_number=order.number,
+                                 reference=f"R-{order.number}")
+        return []
+
+
+def _return_reason(exc: RuleViolation, lang: str) -> str:
+    why = exc.details.get("reason")
+    if why == "window_closed":
+        return "退货期限已过。" if lang == "zh" else "the return window has closed."
+    if why == "not_delivered":
+        return "订单尚未送达。" if lang == "zh" else "only delivered orders can be returned."
+    return exc.message

@@ -1,0 +1,119 @@
+"""kefu's own chat WebSocket at ``/ws/chat`` (what the web chat page speaks).
+
+Client frames (JSON): ``{"type": "hello", "session_id"?, "metadata"?}`` then
+``{"type": "message", "text", "metadata"?}``. Server frames: ``{"type": "session",
+"session_id", "history": [...]}``, ``{"type": "typing", "on": bool}``, ``{"type": "bot",
+"text", "buttons", ...}`` and ``{"type": "error", "error": {code, message, details}}``.
+A bad frame gets an error frame; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.gateway.channels.wire import handler, ws_message
+from bot.gateway.errors import error_body
+from bot.messages import UserMessage
+from crm_core.errors import InvalidInput, KefuError
+
+log = logging.getLogger(__name__)
+CHANNEL = "web"
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Frames above this are refused by aiohttp itself; texts are bounded by the engine.
+MAX_FRAME_BYTES = 256 * 1024
+
+
+def _session_id(value: Any) -> str:
+    if isinstance(value, str) and _SESSION_ID.match(value):
+        return value
+    return uuid.uuid4().hex
+
+
+class ChatSession:
+    """One WebSocket connection's state."""
+
+    def __init__(self, app: web.Application, ws: web.WebSocketResponse) -> None:
+        self.app, self.ws = app, ws
+        self.session_id: str | None = None
+        self.metadata: dict[str, Any] = {}
+
+    async def hello(self, frame: dict[str, Any]) -> None:
+        """Start or resume a session and send its history."""
+        self.session_id = _session_id(frame.get("session_id"))
+        if isinstance(frame.get("metadata"), dict):
+            self.metadata = frame["metadata"]
+        engine = handler(self.app)
+        history = await engine.history(self.session_id, CHANNEL) if hasattr(
+            engine, "history") else []
+        await self.ws.send_json({"type": "session", "session_id": self.session_id,
+                                 "history": history})
+
+    async def message(self, frame: dict[str, Any]) -> None:
+        """Handle one user message, with a typing indicator around the answer."""
+        if self.session_id is None:
+            await self.hello({})
+        text = frame.get("text")
+        if not isinstance(text, str):
+            raise InvalidInput("text must be a string", details={"field": "text"})
+        metadata = {**self.metadata, **(frame.get("metadata") or {})}
+        await self.ws.send_json({"type": "typing", "on": True})
+        try:
+            replies = await handler(self.app).handle(UserMessage(
+                sender_id=self.session_id or "", text=text, channel=CHANNEL, metadata=metadata))
+        finally:
+            await self.ws.send_json({"type": "typing", "on": False})
+        for reply in replies:
+            await self.ws.send_json(ws_message(reply))
+
+    async def dispatch(self, raw: str) -> None:
+        """Parse and route one frame; errors become error frames."""
+        try:
+            try:
+                frame = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput("frames must be JSON objects") from exc
+            if not isinstance(frame, dict):
+                raise InvalidInput("frames must be JSON objects")
+            kind = frame.get("type")
+            if kind == "hello":
+                await self.hello(frame)
+            elif kind == "message":
+                await self.message(frame)
+            elif kind == "ping":
+                await self.ws.send_json({"type": "pong"})
+            else:
+                raise InvalidInput(f"unknown frame type {kind!r}",
+                                   details={"allowed": ["hello", "message", "ping"]})
+        except KefuError as exc:
+            await self.ws.send_json({"type": "error", **error_body(exc.code, exc.message,
+                                                                   exc.details)})
+        except Exception:  # noqa: BLE001 - keep the connection, log the trace
+            log.exception("chat frame failed")
+            await self.ws.send_json({"type": "error", **error_body(
+                "internal_error", "Something went wrong on our side; it has been logged.")})
+
+
+async def chat_ws(request: web.Request) -> web.WebSocketResponse:
+    """The chat WebSocket endpoint."""
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
+    await ws.prepare(request)
+    session = ChatSession(request.app, ws)
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await session.dispatch(msg.data)
+        elif msg.type == WSMsgType.ERROR:
+            log.info("chat socket closed with %s", ws.exception())
+    return ws
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount ``/ws/chat``."""
+    app.router.add_get("/ws/chat", chat_ws)
+
+

@@ -1,0 +1,98 @@
+"""Shared by the chat tests: a real app on a fresh CRM database with a few customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.gateway.app import create_app
+from bot.settings import Settings
+
+SECRET = "test-secret-key-0123456789"
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Numbers the conversation tests talk about."""
+
+    ann_id: int
+    ann_paid: str        # paid, not shipped: can be cancelled / re-addressed
+    ann_shipped: str     # shipped with tracking number TRACK-ANN-1
+    ann_delivered: str   # delivered yesterday: can be returned
+    bob_order: str       # Bob's: Ann must never see it
+    vera_order: str      # Vera is a VIP
+
+
+async def create_schema(url: str) -> None:
+    """The CRM tables (what ``kefu db upgrade`` makes), straight from the models."""
+    from crm_core.db import create_engine
+    from crm_core.models import Base
+
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+
+
+async def seed(url: str) -> Seeded:
+    """Ann (three orders), Bob (one), Vera (VIP, one) and two products."""
+    from datetime import UTC, datetime, timedelta
+
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.domain.enums import CustomerTier, OrderStatus
+    from crm_core.services import customers, orders
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    await create_schema(url)
+    engine = create_engine(url)
+    factory = create_session_factory(engine)
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    await customers.create_product(uow(), customers.NewProduct(
+        sku="MUG-1", name="Blue Ceramic Mug", price=Decimal("12.50"), category="kitchen",
+        description="A sturdy 350 ml mug.", stock=40), actor="test")
+    await customers.create_product(uow(), customers.NewProduct(
+        sku="LAMP-1", name="Desk Lamp", price=Decimal("39.00"), category="home",
+        description="LED lamp with a dimmer.", stock=0), actor="test")
+    people = {}
+    for name, email, tier in (("Ann Lee", "ann@example.com", CustomerTier.STANDARD),
+                              ("Bob Ray", "bob@example.com", CustomerTier.STANDARD),
+                              ("Vera Vip", "vera@example.com", CustomerTier.VIP)):
+        people[name] = await customers.create_customer(
+            uow(), customers.NewCustomer(name=name, email=email, tier=tier), actor="test")
+
+    async def order(who: str, *steps: OrderStatus, tracking: str | None = None) -> str:
+        placed = await orders.place_order(uow(), people[who].id,
+                                          [orders.NewOrderLine("MUG-1", 1)], "1 Old Street",
+                                          actor="test")
+        for step in steps:
+            await orders.advance_order(uow(), placed.number, step, actor="test",
+                                       tracking_number=tracking
+                                       if step is OrderStatus.SHIPPED else None,
+                                       now=datetime.now(UTC) - timedelta(days=1))
+        return placed.number
+
+    seeded = Seeded(
+        ann_id=people["Ann Lee"].id,
+        ann_paid=await order("Ann Lee", OrderStatus.PAID),
+        ann_shipped=await order("Ann Lee", OrderStatus.PAID, OrderStatus.SHIPPED,
+                                tracking="TRACK-ANN-1"),
+        ann_delivered=await order("Ann Lee", OrderStatus.PAID, OrderStatus.SHIPPED,
+                                  OrderStatus.DELIVERED, tracking="TRACK-ANN-2"),
+        bob_order=await order("Bob Ray", OrderStatus.PAID),
+        vera_order=await order("Vera Vip", OrderStatus.PAID),
+    )
+    await engine.dispose()
+    return seeded
+
+
+def chat_settings(url: str, **kw: object) -> Settings:
+    """Settings for a test app on ``url``."""
+    return Settings(database_url=url, secret_key=SECRET, **kw)
+
+
+def chat_app(url: str, **kw: object):  # noqa: ANN201
+    """The real application for ``url``."""
+    return create_app(chat_settings(url, **kw))

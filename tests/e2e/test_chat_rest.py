@@ -1,0 +1,116 @@
+"""Conversations through the Rasa REST channel on the real app and a real CRM database.
+
+Messages are button payloads (``/intent{...}``, which skip NLU) or plain answers to the
+bot's questions (email, order number), so these tests do not depend on a trained model.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.chat_support import Seeded, chat_app, seed
+
+
+@pytest.fixture
+async def seeded(database_url: str) -> Seeded:
+    return await seed(database_url)
+
+
+@pytest.fixture
+async def client(aiohttp_client, database_url: str, seeded: Seeded):
+    return await aiohttp_client(chat_app(database_url))
+
+
+async def say(client, sender: str, text: str, **extra: object) -> list[dict]:
+    resp = await client.post("/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text, **extra})
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+def texts(items: list[dict]) -> str:
+    return "\n".join(i.get("text", "") for i in items)
+
+
+async def test_rest_health_is_rasa_shaped(client) -> None:
+    resp = await client.get("/webhooks/rest/")
+    assert resp.status == 200
+    assert await resp.json() == {"status": "ok"}
+
+
+async def test_order_status_happy_path_verifies_identity_first(client, seeded: Seeded) -> None:
+    items = await say(client, "s1", f'/order_status{{"order_number": "{seeded.ann_shipped}"}}')
+    # No order data before identity: the bot asks for the email on file.
+    assert all(i["recipient_id"] == "s1" for i in items)
+    assert "email" in texts(items).lower()
+    assert "TRACK-ANN-1" not in texts(items)
+    items = await say(client, "s1", "ann@example.com")
+    reply = texts(items)
+    assert "Ann Lee" in reply
+    assert seeded.ann_shipped in reply and "shipped" in reply and "TRACK-ANN-1" in reply
+
+
+async def test_someone_elses_order_is_never_shown(client, seeded: Seeded) -> None:
+    await say(client, "s2", f'/order_status{{"order_number": "{seeded.bob_order}"}}')
+    items = await say(client, "s2", "ann@example.com")
+    reply = texts(items)
+    assert "couldn't match" in reply
+    assert "Bob" not in reply and "paid" not in reply
+    # The form starts over: email first.
+    assert "email" in reply.lower()
+
+
+async def test_wrong_order_number_format_is_asked_again(client, seeded: Seeded) -> None:
+    await say(client, "s3", "/order_status")
+    items = await say(client, "s3", "ann@example.com")
+    assert "order number" in texts(items).lower()
+    items = await say(client, "s3", "my order is abc")
+    assert "KF-100042" in texts(items)  # the format hint, not a lookup
+    items = await say(client, "s3", seeded.ann_paid)
+    assert "paid" in texts(items)
+
+
+async def test_cancel_after_shipping_is_refused(client, seeded: Seeded) -> None:
+    await say(client, "s4", f'/cancel_order{{"order_number": "{seeded.ann_shipped}"}}')
+    items = await say(client, "s4", "ann@example.com")
+    assert "can no longer be cancelled" in texts(items)
+    items = await say(client, "s4", f'/cancel_order{{"order_number": "{seeded.ann_paid}"}}')
+    assert "is cancelled" in texts(items)
+
+
+async def test_language_switch_mid_chat(client, seeded: Seeded) -> None:
+    items = await say(client, "s5", "/greet")
+    assert "How can I help" in texts(items)
+    await say(client, "s5", f'/order_status{{"order_number": "{seeded.ann_shipped}"}}')
+    items = await say(client, "s5", "我的邮箱是 ann@example.com")
+    reply = texts(items)
+    assert "已发货" in reply and "TRACK-ANN-1" in reply
+    items = await say(client, "s5", "/faq_shipping")
+    assert "配送" in texts(items)
+
+
+async def test_fallback_chain_ends_with_a_handoff_ticket(client) -> None:
+    items = await say(client, "s6", "qwxzzy blorp")
+    assert items  # rephrase (no guesses without NLU) or "Did you mean" buttons
+    items = await say(client, "s6", "/rephrase")
+    assert "other words" in texts(items)
+    items = await say(client, "s6", "zzz qqq")
+    assert "ticket T-" in texts(items)
+    # The bot is paused now: a person has the conversation.
+    assert await say(client, "s6", "/greet") == []
+
+
+async def test_message_size_is_bounded(client) -> None:
+    resp = await client.post("/webhooks/rest/webhook",
+                             json={"sender": "s7", "message": "x" * 5000})
+    assert resp.status == 400
+    body = await resp.json()
+    assert body["error"]["details"]["max_chars"] == 2000
+
+
+async def test_bad_bodies_are_clear_400s(client) -> None:
+    resp = await client.post("/webhooks/rest/webhook", data=b"not json")
+    assert resp.status == 400
+    resp = await client.post("/webhooks/rest/webhook", json={"sender": "x"})
+    assert resp.status == 400
+    assert (await resp.json())["error"]["code"] == "invalid_input"
