@@ -42,7 +42,7 @@ def slots_per_week(interval_minutes: int) -> int:
 def slot_of_week(stamps: pd.Series | pd.DatetimeIndex, interval_minutes: int) -> np.ndarray:
     """Index 0..slots-1 of each timestamp's interval, Monday 00:00 being slot 0."""
     idx = pd.DatetimeIndex(stamps)
-    minutes = idx.weekday * 24 * 60 + idx.hour * 60 + idx.minute
+    minutes = idx.day_of_week * 24 * 60 + idx.hour * 60 + idx.minute
     return np.asarray(minutes // interval_minutes, dtype=int)
 
 

@@ -18,6 +18,7 @@ same environment as the action server.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -144,8 +145,8 @@ def plan_shifts(required: Sequence[int], shifts: Sequence[Shift], *,
     seats = _seats(limits, horizon)
 
     problem = pulp.LpProblem("shift_plan", pulp.LpMinimize)
-    x = {s.name: pulp.LpVariable(f"x{i}", lowBound=s.min_agents, upBound=s.max_agents,
-                                 cat="Integer") for i, s in enumerate(shifts)}
+    x = {s.name: problem.add_variable(f"x{i}", lowBound=s.min_agents, upBound=s.max_agents,
+                                      cat="Integer") for i, s in enumerate(shifts)}
     covering: list[list[pulp.LpVariable]] = [[] for _ in range(horizon)]
     for s in shifts:
         for t in s.covers(horizon, limits.cyclic):
@@ -157,8 +158,8 @@ def plan_shifts(required: Sequence[int], shifts: Sequence[Shift], *,
             if need[t] > 0:
                 problem += pulp.lpSum(covering[t]) >= need[t], f"cover_{t}"
     else:
-        under = [pulp.LpVariable(f"u{t}", lowBound=0) for t in range(horizon)]
-        over = [pulp.LpVariable(f"o{t}", lowBound=0) for t in range(horizon)]
+        under = [problem.add_variable(f"u{t}", lowBound=0) for t in range(horizon)]
+        over = [problem.add_variable(f"o{t}", lowBound=0) for t in range(horizon)]
         problem += pulp.lpSum(limits.under_weight * u + limits.over_weight * o
                               for u, o in zip(under, over, strict=True))
         for t in range(horizon):
@@ -168,7 +169,12 @@ def plan_shifts(required: Sequence[int], shifts: Sequence[Shift], *,
             problem += pulp.lpSum(covering[t]) <= seats[t], f"seats_{t}"
 
     began = time.perf_counter()
-    status = problem.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limits.time_limit_seconds))
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates PULP_CBC_CMD in favour of a separately installed CBC; the
+        # bundled binary is what we ship, so the notice is noise here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limits.time_limit_seconds)
+        status = problem.solve(solver)
     elapsed = time.perf_counter() - began
     status_name = pulp.LpStatus[status]
     if status_name == "Infeasible":
