@@ -70,7 +70,11 @@ async def popular_products(session_factory: Any, limit: int = 3,
 
 
 class ActionRecommend(KefuAction):
-    """Recommendations through ``recommend/`` when available, else the best sellers."""
+    """Recommendations through ``recommend/`` when it runs, else the best sellers.
+
+    A verified customer gets personal picks; a named product gets similar ones; anyone
+    else (or when the recommender has nothing) gets the most popular products.
+    """
 
     def name(self) -> str:
         """For recommendation."""
@@ -80,20 +84,36 @@ class ActionRecommend(KefuAction):
                   domain: DomainDict) -> list[EventType]:
         """Suggest three products."""
         services = await self.services()
-        category = tracker.get_slot("category")
-        products: list[Any] = []
-        customer_id = tracker.get_slot("customer_id") if tracker.get_slot(
-            "identity_verified") else None
-        if services.recommender is not None:
-            products = list(await services.recommender(
-                customer_id=int(customer_id) if customer_id else None, k=3) or [])
-        if not products:
+        items = await self._from_recommender(services, tracker)
+        if not items:
+            category = tracker.get_slot("category")
             products = await popular_products(services.session_factory, 3, category)
             if not products and category:
                 products = await popular_products(services.session_factory, 3)
-        if not products:
-            dispatcher.utter_message(response="utter_product_not_found", product=category or "")
+            items = [f"{p.name} ({_price(p)})" for p in products]
+        if not items:
+            dispatcher.utter_message(response="utter_product_not_found",
+                                     product=tracker.get_slot("category") or "")
             return []
-        items = "; ".join(f"{p.name} ({_price(p)})" for p in products)
-        dispatcher.utter_message(response="utter_recommendations", items=items)
+        dispatcher.utter_message(response="utter_recommendations", items="; ".join(items))
         return []
+
+    async def _from_recommender(self, services: Any, tracker: Tracker) -> list[str]:
+        service = services.recommender() if services.recommender else None
+        if service is None:
+            return []
+        from crm_core.errors import KefuError
+        from crm_core.services import customers
+
+        try:
+            if tracker.get_slot("identity_verified") and tracker.get_slot("customer_id"):
+                picks = await service.for_customer(int(tracker.get_slot("customer_id")), k=3)
+            elif tracker.get_slot("product"):
+                page = await customers.list_products(services.uow(),
+                                                     q=str(tracker.get_slot("product")), limit=1)
+                picks = await service.similar_to(page.items[0].id, k=3) if page.items else []
+            else:
+                return []
+        except KefuError:
+            return []
+        return [p.name for p in picks]

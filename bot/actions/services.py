@@ -31,8 +31,8 @@ class ActionServices:
     policy: SlaPolicy | None = None
     # Returns the handoff sink at call time: routing may register one after start-up.
     handoff_sink: Callable[[], HandoffSink] | None = None
-    # Optional recommend/ service: ``await recommender(customer_id, product_id, k)``.
-    recommender: Callable[..., Any] | None = None
+    # Returns recommend/'s ``RecommendationService`` when one runs (None otherwise).
+    recommender: Callable[[], Any] | None = None
     faq: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def uow(self) -> SqlUnitOfWork:

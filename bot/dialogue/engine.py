@@ -106,10 +106,15 @@ class DialogueEngine:
         start = max((i for i, e in enumerate(tracker.events)
                      if e.get("event") in ("session_started", "restart")), default=-1)
         items: list[dict[str, Any]] = []
+        titles: dict[str, str] = {}  # a clicked button shows as its title, not its payload
         for event in tracker.events[start + 1:]:
             if event.get("event") == "user":
-                items.append({"role": "user", "text": event.get("text")})
+                text = event.get("text") or ""
+                items.append({"role": "user", "text": titles.get(text, text)})
             elif event.get("event") == "bot":
+                buttons = (event.get("data") or {}).get("buttons") or ()
+                if buttons:
+                    titles = {b.get("payload"): b.get("title") for b in buttons}
                 data = event.get("data") or {}
                 items.append({"role": "bot", "text": event.get("text"),
                               "buttons": data.get("buttons") or []})

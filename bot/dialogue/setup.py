@@ -46,6 +46,7 @@ def build_engine(app: web.Application, locks: object | None = None):  # noqa: AN
                               config_dir=config_dir, secret_key=settings.secret_key)
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
+    services.recommender = lambda: app.get(keys.RECOMMENDER)
     return DialogueEngine(
         domain=load_domain(config_dir / DOMAIN_FILE), rules=load_rules(config_dir / RULES_FILE),
         actions=build_actions(services), store=CrmConversationStore(app[keys.SESSION_FACTORY]),

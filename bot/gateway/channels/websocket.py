@@ -2,8 +2,10 @@
 
 Client frames (JSON): ``{"type": "hello", "session_id"?, "metadata"?}`` then
 ``{"type": "message", "text", "metadata"?}``. Server frames: ``{"type": "session",
-"session_id", "history": [...]}``, ``{"type": "typing", "on": bool}``, ``{"type": "bot",
-"text", "buttons", ...}`` and ``{"type": "error", "error": {code, message, details}}``.
+"session_id", "history": [...]}`` (also before the first answer when no hello came), per
+message ``{"type": "typing", "on": true}``, the ``{"type": "bot", "text", "buttons", ...}``
+replies, ``{"type": "typing", "on": false}``; and ``{"type": "error", "error": {code,
+message, details}}`` instead for a rejected message.
 A bad frame gets an error frame; the connection stays open.
 """
 
@@ -61,15 +63,19 @@ class ChatSession:
         text = frame.get("text")
         if not isinstance(text, str):
             raise InvalidInput("text must be a string", details={"field": "text"})
+        engine = handler(self.app)
+        if hasattr(engine, "check_text"):
+            engine.check_text(text)  # a rejected message gets its error frame, no typing
         metadata = {**self.metadata, **(frame.get("metadata") or {})}
         await self.ws.send_json({"type": "typing", "on": True})
         try:
-            replies = await handler(self.app).handle(UserMessage(
+            replies = await engine.handle(UserMessage(
                 sender_id=self.session_id or "", text=text, channel=CHANNEL, metadata=metadata))
+            for reply in replies:
+                await self.ws.send_json(ws_message(reply))
         finally:
+            # Always last: the client knows the bot's turn is over.
             await self.ws.send_json({"type": "typing", "on": False})
-        for reply in replies:
-            await self.ws.send_json(ws_message(reply))
 
     async def dispatch(self, raw: str) -> None:
         """Parse and route one frame; errors become error frames."""

@@ -1,0 +1,92 @@
+"""The native chat WebSocket (/ws/chat) and the web chat page, on the real app (SQLite)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.chat_support import Seeded, chat_app, seed
+
+
+@pytest.fixture
+async def seeded(sqlite_url: str) -> Seeded:
+    return await seed(sqlite_url)
+
+
+@pytest.fixture
+async def client(aiohttp_client, sqlite_url: str, seeded: Seeded):
+    return await aiohttp_client(chat_app(sqlite_url))
+
+
+async def turn(ws, text: str) -> list[dict]:
+    """Send a message; collect the frames of the bot's turn (up to typing off)."""
+    await ws.send_json({"type": "message", "text": text})
+    frames = []
+    while True:
+        frame = await ws.receive_json(timeout=10)
+        if frame["type"] == "session":
+            continue
+        frames.append(frame)
+        if frame == {"type": "typing", "on": False}:
+            break
+    assert frames[0] == {"type": "typing", "on": True}
+    return frames
+
+
+def bot_text(frames: list[dict]) -> str:
+    return "\n".join(f.get("text") or "" for f in frames if f["type"] == "bot")
+
+
+async def test_ws_conversation_and_history_on_reconnect(client, seeded: Seeded) -> None:
+    ws = await client.ws_connect("/ws/chat")
+    await ws.send_json({"type": "hello"})
+    session = await ws.receive_json(timeout=10)
+    assert session["type"] == "session" and session["history"] == []
+    sid = session["session_id"]
+    frames = await turn(ws, f'/track_shipment{{"order_number": "{seeded.ann_shipped}"}}')
+    assert "email" in bot_text(frames).lower()
+    frames = await turn(ws, "ann@example.com")
+    assert "TRACK-ANN-1" in bot_text(frames)
+    await ws.close()
+
+    # A new connection with the stored session id gets the whole chat back.
+    ws = await client.ws_connect("/ws/chat")
+    await ws.send_json({"type": "hello", "session_id": sid})
+    session = await ws.receive_json(timeout=10)
+    assert session["session_id"] == sid
+    roles = [m["role"] for m in session["history"]]
+    assert roles[0] == "user" and "bot" in roles
+    assert any("TRACK-ANN-1" in (m["text"] or "") for m in session["history"])
+    await ws.close()
+
+
+async def test_ws_quick_replies_and_errors(client) -> None:
+    ws = await client.ws_connect("/ws/chat")
+    frames = await turn(ws, "/goodbye")  # no hello: a session starts by itself
+    csat = [f for f in frames if f["type"] == "bot" and f["buttons"]]
+    assert [b["title"] for b in csat[0]["buttons"]] == ["1", "2", "3", "4", "5"]
+    frames = await turn(ws, csat[0]["buttons"][4]["payload"])
+    assert "feedback" in bot_text(frames)
+
+    await ws.send_json({"type": "message", "text": "y" * 2001})
+    error = await ws.receive_json(timeout=10)
+    assert error["type"] == "error"
+    assert error["error"]["details"]["max_chars"] == 2000
+    await ws.send_str("not json")
+    assert (await ws.receive_json(timeout=10))["type"] == "error"
+    await ws.send_json({"type": "dance"})
+    assert (await ws.receive_json(timeout=10))["error"]["code"] == "invalid_input"
+    # Still usable after the errors.
+    frames = await turn(ws, "/greet")
+    assert "How can I help" in bot_text(frames)
+    await ws.close()
+
+
+async def test_chat_page_is_served_with_a_csp(client) -> None:
+    resp = await client.get("/")
+    assert resp.status == 200
+    html = await resp.text()
+    assert 'id="kefu-log"' in html and "/static/chat/chat.js" in html
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    script = await (await client.get("/static/chat/chat.js")).text()
+    # Bot text is only ever set as text, never parsed as HTML.
+    assert "textContent" in script and "innerHTML" not in script
