@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
 from crm_core.errors import InvalidInput
 
@@ -157,6 +156,9 @@ class SeasonalForecaster:
     def predict(self, start: Any = None, periods: int | None = None) -> Forecast:
         """Forecast ``periods`` intervals (default one week) from ``start`` (default: next)."""
         if not hasattr(self, "arrivals_"):
+            # Imported here: scikit-learn takes seconds to import and is needed only now.
+            from sklearn.exceptions import NotFittedError
+
             raise NotFittedError("call fit(history) before predict()")
         slots = len(self.arrivals_)
         begin = pd.Timestamp(start) if start is not None else self.history_end_
