@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from bot.gateway.api.validation import ApiModel, PageQuery
+from bot.gateway.api.validation import MAX_ID, ApiModel, PageQuery
 from crm_core.domain import (
     AgentRole, Channel, CustomerTier, OrderStatus, Presence, Priority, TicketStatus,
 )
@@ -25,7 +25,7 @@ Email = Annotated[str, StringConstraints(
 )]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./-]+$")]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=16, pattern=r"^[A-Za-z-]+$")]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 

@@ -17,8 +17,9 @@ from crm_core.errors import InvalidInput, NotFound
 
 M = TypeVar("M", bound=BaseModel)
 
-# Ids are 64-bit in both databases; a larger number can name nothing (and would overflow).
-MAX_ID = 2**63 - 1
+# Ids are 32-bit INTEGER columns: a larger number can name nothing and would overflow
+# PostgreSQL's int4 (a 500), so it is a 404 in a path and a 400 in a query or body.
+MAX_ID = 2**31 - 1
 
 
 class ApiModel(BaseModel):
@@ -31,7 +32,8 @@ class PageQuery(ApiModel):
     """``limit`` / ``offset`` pagination shared by every list endpoint."""
 
     limit: int = Field(default=50, ge=1, le=200, description="Items per page (1-200).")
-    offset: int = Field(default=0, ge=0, description="Items to skip.")
+    # Bounded so a huge number is a 400, not a database integer overflow.
+    offset: int = Field(default=0, ge=0, le=2**31 - 1, description="Items to skip.")
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
