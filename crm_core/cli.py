@@ -45,6 +45,40 @@ def demo() -> None:
     """Demo data."""
 
 
+@demo.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the CRM already has customers.")
+@click.option("--seed", default=42, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Date the 18 months of history end on (default: today, UTC).")
+def seed(if_empty: bool, seed: int, today: object) -> None:
+    """Load the deterministic demo data set (customers, orders, tickets, agents)."""
+    from datetime import UTC, datetime
+
+    from crm_core.demo.seed import seed_demo
+    from crm_core.errors import KefuError
+    from crm_core.policies import load_policy
+
+    settings = _settings()
+    now = today.replace(hour=18, tzinfo=UTC) if isinstance(today, datetime) else None
+    try:
+        report = asyncio.run(seed_demo(settings.database_url, load_policy(settings.config_dir),
+                                       settings.data_dir, seed=seed, if_empty=if_empty, now=now))
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    if report.skipped:
+        click.echo(f"demo seed skipped: the CRM already has {report.counts['customers']} customers")
+        return
+    click.echo("loaded " + ", ".join(f"{n:,} {t}" for t, n in report.counts.items())
+               + f" in {report.seconds:.1f} s")
+    click.echo("\nAgent console logins (random passwords, also in "
+               f"{report.credentials_path}, mode 600):")
+    for agent in report.agents:
+        click.echo(f"  {agent['role']:<10} {agent['email']:<36} {agent['password']}")
+    click.echo("\nCustomers to try the bot with:")
+    for c in report.customers:
+        click.echo(f"  {c['name']} <{c['email']}>  order {c['order']} ({c['status']}): {c['try']}")
+
+
 @click.group(name="import")
 def import_() -> None:
     """Import real data into the CRM."""
