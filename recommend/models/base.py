@@ -82,12 +82,11 @@ class Recommender:
         """Dense scores (rows x products) for weighted query rows ``X``."""
         raise NotImplementedError
 
-    def contributions(self, history: np.ndarray, weights: np.ndarray, item: int) -> np.ndarray:
-        """How much each history product adds to ``item``'s score (for explanations).
-
-        Models without item-item structure return zeros.
-        """
-        return np.zeros(len(history), dtype=np.float32)
+    def contributions(self, history: np.ndarray, weights: np.ndarray,
+                      targets: np.ndarray) -> np.ndarray:
+        """How much each history product adds to each target's score (for explanations):
+        an array (len(history), len(targets)). Models without item-item structure give 0."""
+        return np.zeros((len(history), len(targets)), dtype=np.float32)
 
     def similar_items(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to ``k`` products most related to ``item`` (indices, scores), best first."""

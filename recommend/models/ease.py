@@ -85,18 +85,17 @@ class EASE(Recommender):
             out[self.active_] = weights[keep].astype(np.float32) @ rows
         return out
 
-    def contributions(self, history: np.ndarray, weights: np.ndarray, item: int) -> np.ndarray:
-        """``w_i B[i, item]`` for each history product ``i``."""
+    def contributions(self, history: np.ndarray, weights: np.ndarray,
+                      targets: np.ndarray) -> np.ndarray:
+        """``w_i B[i, j]`` for each history product ``i`` and target ``j``."""
         self.check_fitted()
-        col = self.position_[item]
-        pos = self.position_[history]
-        out = np.zeros(len(history), dtype=np.float32)
-        if col < 0:
-            return out
-        keep = pos >= 0
-        values = self.B_[pos[keep], col]
-        values = np.asarray(values.todense()).ravel() if sp.issparse(values) else values
-        out[keep] = weights[keep] * values
+        rows, cols = self.position_[history], self.position_[targets]
+        out = np.zeros((len(history), len(targets)), dtype=np.float32)
+        r_ok, c_ok = rows >= 0, cols >= 0
+        if r_ok.any() and c_ok.any():
+            block = self.B_[rows[r_ok]][:, cols[c_ok]]
+            block = block.toarray() if sp.issparse(block) else block
+            out[np.ix_(r_ok, c_ok)] = weights[r_ok, None] * block
         return out
 
 

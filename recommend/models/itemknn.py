@@ -76,8 +76,9 @@ class ItemKNN(Recommender):
         rows = self.S_[items]
         return np.asarray(rows.T @ weights.astype(np.float32), dtype=np.float32).ravel()
 
-    def contributions(self, history: np.ndarray, weights: np.ndarray, item: int) -> np.ndarray:
-        """``w_i sim(i, item)`` for each history product ``i``."""
+    def contributions(self, history: np.ndarray, weights: np.ndarray,
+                      targets: np.ndarray) -> np.ndarray:
+        """``w_i sim(i, j)`` for each history product ``i`` and target ``j``."""
         self.check_fitted()
-        values = np.asarray(self.S_[history, item].todense()).ravel()
-        return weights * values
+        block = self.S_[history][:, targets].toarray()
+        return weights[:, None] * block
