@@ -1,0 +1,73 @@
+"""The Rasa socket.io channel with python-socketio's own AsyncClient (a real server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import socketio
+
+from tests.e2e.chat_support import Seeded, chat_app, seed
+
+
+@pytest.fixture
+async def seeded(sqlite_url: str) -> Seeded:
+    return await seed(sqlite_url)
+
+
+@pytest.fixture
+async def base_url(aiohttp_client, sqlite_url: str, seeded: Seeded) -> str:
+    client = await aiohttp_client(chat_app(sqlite_url))
+    return str(client.make_url("/")).rstrip("/")
+
+
+class Widget:
+    """What botfront's rasa-webchat does on the wire."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.confirmed: asyncio.Queue = asyncio.Queue()
+        self.uttered: asyncio.Queue = asyncio.Queue()
+        self.sio.on("session_confirm", self.confirmed.put)
+        self.sio.on("bot_uttered", self.uttered.put)
+
+    async def utter(self, session_id: str, text: str, count: int) -> list[dict]:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": session_id,
+                                             "customData": {"language": "en"}})
+        return [await asyncio.wait_for(self.uttered.get(), 10) for _ in range(count)]
+
+
+async def test_socketio_session_and_messages(base_url: str, seeded: Seeded) -> None:
+    widget = Widget()
+    await widget.sio.connect(base_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        await widget.sio.emit("session_request", {"session_id": None})
+        session_id = await asyncio.wait_for(widget.confirmed.get(), 10)
+        assert isinstance(session_id, str) and len(session_id) == 32  # uuid4 hex
+
+        [asked] = await widget.utter(session_id,
+                                     f'/order_status{{"order_number": "{seeded.ann_paid}"}}', 1)
+        assert "email" in asked["text"].lower()
+        replies = await widget.utter(session_id, "ann@example.com", 2)
+        assert "Ann Lee" in replies[0]["text"]
+        assert seeded.ann_paid in replies[1]["text"] and "paid" in replies[1]["text"]
+
+        replies = await widget.utter(session_id, "/goodbye", 2)
+        assert replies[0] == {"text": "Thanks for chatting with us. Goodbye!"}
+        quick = replies[1]["quick_replies"]
+        assert quick[0] == {"content_type": "text", "title": "1",
+                            "payload": '/csat_rating{"csat_score": 1}'}
+    finally:
+        await widget.sio.disconnect()
+
+
+async def test_socketio_keeps_a_given_session_id(base_url: str) -> None:
+    widget = Widget()
+    await widget.sio.connect(base_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        await widget.sio.emit("session_request", {"session_id": "my-session-123"})
+        assert await asyncio.wait_for(widget.confirmed.get(), 10) == "my-session-123"
+        [reply] = await widget.utter("my-session-123", "/greet", 1)
+        assert "How can I help" in reply["text"]
+    finally:
+        await widget.sio.disconnect()
