@@ -105,8 +105,10 @@ async def seed_demo(url: str, policy: SlaPolicy, data_dir: Path, *, seed: int = 
                     size: DemoSize = DemoSize()) -> SeedReport:
     """Load the demo data into an empty CRM (``Conflict`` if customers exist, or nothing
     at all with ``if_empty``). The database must be migrated."""
+    from crm_core.schema import ensure_current
     from crm_core.services.agents import hash_password
 
+    await ensure_current(url)  # a clear "run kefu db upgrade" rather than "no such table"
     started = time.perf_counter()
     now = now or datetime.now(UTC).replace(microsecond=0)
     engine = create_engine(url)
