@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ class KefuInterpreter:
         """Parse several messages in one vectorised pass (used to micro-batch under load)."""
         results: list[ParseResult | None] = [None] * len(texts)
         pending: list[tuple[int, Message]] = []
+        originals: dict[int, str] = {}
         for i, raw in enumerate(texts):
             text = clean(raw)
             payload = parse_payload(text) if text.startswith("/") else None
@@ -59,27 +61,37 @@ class KefuInterpreter:
                 results[i] = payload
             else:
                 pending.append((i, Message(text)))
+                # Report the text as the customer wrote it; ``clean`` keeps its length, so
+                # offsets found in the normalised text index the original too.
+                originals[i] = raw[: len(text)] if isinstance(raw, str) else text
         if pending:
             messages = [m for _, m in pending]
             try:
                 self.pipeline.process_batch(messages)
-                done = [_to_result(m) for m in messages]
+                done = [_to_result(m, originals[i]) for (i, _), m in
+                        zip(pending, messages, strict=True)]
             except Exception:  # noqa: BLE001 - parse must never raise on user text
                 log.exception("NLU pipeline failed on a batch; answering nlu_fallback")
-                done = [_fallback(m.text) for m in messages]
+                done = [_fallback(originals[i]) for i, _ in pending]
             for (i, _), result in zip(pending, done, strict=True):
                 results[i] = result
         return [r for r in results if r is not None]
 
 
-def _to_result(message: Message) -> ParseResult:
+def _to_result(message: Message, original: str) -> ParseResult:
+    if len(original) != len(message.text):
+        original = message.text
+    entities = tuple(
+        e if e.extractor == "payload" else replace(e, text=original[e.start:e.end])
+        for e in message.entities
+    )
     ranking = tuple(Intent(name, round(conf, 6)) for name, conf in message.intent_ranking)
     top = ranking[0] if ranking else Intent(FALLBACK_INTENT, 1.0)
     return ParseResult(
-        text=message.text,
+        text=original,
         intent=top,
         intent_ranking=ranking,
-        entities=tuple(message.entities),
+        entities=entities,
         sentiment=message.sentiment or Sentiment(0.0, "neutral"),
         language=message.language,
     )

@@ -1,7 +1,9 @@
 """A small learned entity extractor: per-token BIO classification with a linear model.
 
 Features are the usual CRF-style ones (the token, its shape, affixes, neighbours), fed to a
-logistic regression; spans are decoded greedily from the BIO tags. It learns the entity
+linear SVM (it trains in a fraction of a second where logistic regression took ~10 s on
+kefu's data); a token's confidence is the softmax of its scores, sharpened by
+``sharpness``. Spans are decoded greedily from the BIO tags. It learns the entity
 types annotated in the training data (e.g. products named in ways no lookup table lists).
 Rule-based extractors run first and win overlaps.
 """
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction import DictVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from bot.nlu.components.base import Component, Message
 from bot.nlu.registry import register
@@ -62,11 +64,12 @@ def bio_tags(tokens: list[Token], spans: list[tuple[int, int, str]]) -> list[str
 
 @register("kefu.token_classifier_entities.v1")
 class TokenClassifierEntityExtractor(Component):
-    """BIO token classifier (logistic regression on CRF-style features)."""
+    """BIO token classifier (linear SVM on CRF-style features)."""
 
-    def __init__(self, C: float = 5.0, min_confidence: float = 0.5,  # noqa: N803
-                 entities: list[str] | None = None) -> None:
+    def __init__(self, C: float = 0.5, min_confidence: float = 0.5,  # noqa: N803
+                 sharpness: float = 2.0, entities: list[str] | None = None) -> None:
         self.C = C
+        self.sharpness = sharpness
         self.min_confidence = min_confidence
         self.entities = entities
 
@@ -81,10 +84,13 @@ class TokenClassifierEntityExtractor(Component):
             rows.extend(token_features(message.tokens, i) for i in range(len(message.tokens)))
             tags.extend(bio_tags(message.tokens, spans))
         self.vectorizer_ = DictVectorizer()
-        self.model_: LogisticRegression | None = None
+        self.model_: LinearSVC | None = None
         if len(set(tags) - {OUTSIDE}) >= 1:
-            x = self.vectorizer_.fit_transform(rows)
-            self.model_ = LogisticRegression(C=self.C, max_iter=500).fit(x, tags)
+            x = self.vectorizer_.fit_transform(rows).tocsr()
+            # DictVectorizer may emit 64-bit indices, which liblinear refuses.
+            x.indices = x.indices.astype(np.int32)
+            x.indptr = x.indptr.astype(np.int32)
+            self.model_ = LinearSVC(C=self.C).fit(x, tags)
         return self
 
     def process(self, message: Message) -> None:
@@ -94,11 +100,35 @@ class TokenClassifierEntityExtractor(Component):
         if self.model_ is None or not message.tokens:
             return
         tokens = message.tokens
-        x = self.vectorizer_.transform([token_features(tokens, i) for i in range(len(tokens))])
-        probs = self.model_.predict_proba(x)
+        probs = self._predict_proba([token_features(tokens, i) for i in range(len(tokens))])
         best = probs.argmax(axis=1)
         labels = [str(self.model_.classes_[k]) for k in best]
         message.entities.extend(self._decode(message.text, tokens, labels, probs.max(axis=1)))
+
+    def _predict_proba(self, rows: list[dict[str, Any]]) -> np.ndarray:
+        # Linear scores summed over the features present (no sklearn per-call validation),
+        # turned into pseudo-probabilities; binary when only one entity tag was seen.
+        if not hasattr(self, "_coef_t"):
+            self._coef_t = np.ascontiguousarray(self.model_.coef_.T)
+        vocab = self.vectorizer_.vocabulary_
+        scores = np.tile(self.model_.intercept_, (len(rows), 1)).astype(np.float64)
+        for r, feats in enumerate(rows):
+            for key, value in feats.items():
+                col = vocab.get(key)
+                if col is not None and value:
+                    scores[r] += value * self._coef_t[col]
+        scores *= self.sharpness
+        if scores.shape[1] == 1:
+            p = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            return np.column_stack([1 - p, p])
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_coef_t", None)
+        return state
 
     def _decode(self, text: str, tokens: list[Token], labels: list[str],
                 confidence: np.ndarray) -> list[Entity]:

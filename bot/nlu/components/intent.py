@@ -7,6 +7,7 @@ on the other 15 %, and the model is then refitted on everything.
 
 from __future__ import annotations
 
+import math
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
@@ -51,12 +52,57 @@ class TextFeaturizer:
         return self._stack(words, chars, messages)
 
     def transform(self, messages: list[Message]) -> sp.csr_matrix:
-        """Features for new messages."""
+        """Features for new messages (same values as the sklearn vectorisers, built directly).
+
+        ``TfidfVectorizer.transform`` costs milliseconds per call in input validation; at
+        parse time we look the n-grams up in the fitted vocabularies ourselves.
+        """
         if not hasattr(self, "word_"):
             raise NotFittedError("TextFeaturizer is not fitted")
-        words = self.word_.transform(_token_lists(messages))
-        chars = self.char_.transform([_char_text(m) for m in messages])
-        return self._stack(words, chars, messages)
+        rows = self.rows(messages)
+        width = self.n_features_
+        indptr = np.cumsum([0] + [len(cols) for cols, _ in rows])
+        indices = np.concatenate([cols for cols, _ in rows]).astype(np.int32) if rows else np.zeros(0, np.int32)
+        values = np.concatenate([vals for _, vals in rows]) if rows else np.zeros(0)
+        return sp.csr_matrix((values, indices, indptr), shape=(len(messages), width))
+
+    @property
+    def n_features_(self) -> int:
+        """Width of the feature vectors."""
+        dim = 0
+        if self.embeddings == "wordllama":
+            from bot.nlu.embeddings import wordllama_model
+
+            dim = wordllama_model().embedding.shape[1]
+        return len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + dim
+
+    def rows(self, messages: list[Message]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per message, the non-zero ``(columns, values)`` of its feature vector."""
+        if not hasattr(self, "_char_analyzer"):
+            self._char_analyzer = self.char_.build_analyzer()
+        n_word = len(self.word_.vocabulary_)
+        n_char = len(self.char_.vocabulary_)
+        dense = None
+        if self.embeddings == "wordllama":
+            from bot.nlu.embeddings import embed
+
+            dense = embed([m.text for m in messages]) * self.embedding_weight
+        out = []
+        for row, message in enumerate(messages):
+            w_cols, w_vals = _tfidf_row(self.word_, word_ngrams(_token_lists([message])[0]))
+            c_cols, c_vals = _tfidf_row(self.char_, self._char_analyzer(_char_text(message)))
+            cols = w_cols + [c + n_word for c in c_cols]
+            vals = w_vals + c_vals
+            if dense is not None:
+                cols.extend(range(n_word + n_char, n_word + n_char + dense.shape[1]))
+                vals.extend(dense[row].tolist())
+            out.append((np.asarray(cols, dtype=np.int64), np.asarray(vals, dtype=np.float64)))
+        return out
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_char_analyzer", None)  # a closure; rebuilt after loading
+        return state
 
     def _stack(self, words: sp.spmatrix, chars: sp.spmatrix, messages: list[Message]) -> sp.csr_matrix:
         blocks = [words, chars]
@@ -66,6 +112,23 @@ class TextFeaturizer:
             dense = embed([m.text for m in messages]) * self.embedding_weight
             blocks.append(sp.csr_matrix(dense))
         return sp.hstack(blocks, format="csr")
+
+
+def _tfidf_row(vectorizer: TfidfVectorizer, grams: list[str]) -> tuple[list[int], list[float]]:
+    """One row of a fitted sublinear-tf, l2-normalised TfidfVectorizer."""
+    vocab = vectorizer.vocabulary_
+    idf = vectorizer.idf_
+    counts: dict[int, int] = {}
+    for gram in grams:
+        col = vocab.get(gram)
+        if col is not None:
+            counts[col] = counts.get(col, 0) + 1
+    if not counts:
+        return [], []
+    cols = sorted(counts)
+    vals = [(1.0 + math.log(counts[c])) * idf[c] for c in cols]
+    norm = math.sqrt(sum(v * v for v in vals)) or 1.0
+    return cols, [v / norm for v in vals]
 
 
 def _token_lists(messages: list[Message]) -> list[list[str]]:
@@ -143,8 +206,20 @@ class TfidfLinearIntentClassifier(Component):
         """Calibrated probabilities, columns in ``classes_`` order."""
         if not hasattr(self, "model_"):
             raise NotFittedError("intent classifier is not fitted")
-        features = self.featurizer_.transform(messages)
-        return softmax(_scores(self.model_, features) / self.temperature_, axis=1)
+        if not hasattr(self, "_coef_t"):
+            self._coef_t = np.ascontiguousarray(self.model_.coef_.T)
+        # Linear scores summed over each message's non-zero features: no sparse matrix and
+        # no sklearn validation on the hot path (both cost more than the arithmetic).
+        scores = np.vstack([vals @ self._coef_t[cols] for cols, vals in
+                            self.featurizer_.rows(messages)]) + self.model_.intercept_
+        if scores.shape[1] == 1:  # binary problems have one column of scores
+            scores = np.column_stack([-scores[:, 0], scores[:, 0]])
+        return softmax(scores / self.temperature_, axis=1)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_coef_t", None)
+        return state
 
     def process(self, message: Message) -> None:
         """Rank intents for one message."""
@@ -166,9 +241,9 @@ class TfidfLinearIntentClassifier(Component):
 
 
 def _scores(model, features: sp.csr_matrix) -> np.ndarray:  # noqa: ANN001
-    if isinstance(model, LogisticRegression):
-        return model.predict_log_proba(features)
-    scores = model.decision_function(features)
+    # Linear scores (for multinomial logistic regression softmax(scores) is its predict_proba).
+    # Same as decision_function, without its per-call validation overhead.
+    scores = np.asarray(features @ model.coef_.T) + model.intercept_
     if scores.ndim == 1:  # binary: sklearn returns one column
         scores = np.column_stack([-scores, scores])
     return scores
