@@ -63,18 +63,20 @@ def next_basket(log: PurchaseLog) -> Split:
     last_order = frame.drop_duplicates("customer", keep="last")[["customer", "order"]]
     is_last = frame.merge(last_order, on=["customer", "order"], how="left",
                           indicator=True)["_merge"].eq("both").to_numpy()
-    train_frame = frame[~is_last]
-    test_frame = frame[is_last]
-    seen = set(zip(train_frame["customer"], train_frame["product"], strict=True))
-    has_history = set(train_frame["customer"])
+    before = frame[~is_last]
+    seen = set(zip(before["customer"], before["product"], strict=True))
+    has_history = set(before["customer"])
     customers, targets = [], []
-    for customer, group in test_frame.groupby("customer", sort=True):
+    for customer, group in frame[is_last].groupby("customer", sort=True):
         if customer not in has_history:
             continue
         new = [p for p in dict.fromkeys(group["product"]) if (customer, p) not in seen]
         if new:
             customers.append(customer)
             targets.append(np.array(new, dtype=object))
+    # Only evaluated customers lose their last order; everyone else's data stays in.
+    held = is_last & frame["customer"].isin(set(customers)).to_numpy()
+    train_frame = frame[~held]
     return Split(
         train=PurchaseLog(train_frame.reset_index(drop=True)),
         customers=np.array(customers, dtype=object), targets=targets,
