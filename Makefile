@@ -33,6 +33,7 @@ system-deps:
 demo: install
 	$(BIN)/kefu db upgrade
 	$(BIN)/kefu demo seed --if-empty
+	@test -f var/models/nlu/metadata.json || $(BIN)/kefu nlu train --out var/models/nlu
 
 run: demo
 	$(BIN)/kefu serve --host $(HOST) --port $(PORT)
