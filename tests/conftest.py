@@ -105,3 +105,16 @@ def shared_datasets() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data sets not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def nlu_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """kefu's default NLU pipeline trained once per session on config/nlu (a few seconds).
+
+    Load it with ``bot.nlu.load_interpreter(nlu_model_dir)``. For an app built by
+    ``create_app``, copy or symlink it to ``settings.data_dir / "models" / "nlu"`` so the
+    gateway does not train its own.
+    """
+    from bot.nlu import train
+
+    return train(out_dir=tmp_path_factory.mktemp("nlu") / "model")
