@@ -141,7 +141,8 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
     doc["description"] = description.strip()
     if op.body is not None:
         doc["requestBody"] = {
-            "required": not op.body_optional, "content": {"application/json": {"schema": _ref(op.body)}},
+            "required": not op.body_optional,
+            "content": {"application/json": {"schema": _ref(op.body)}},
         }
     return doc
 

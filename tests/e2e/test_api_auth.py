@@ -49,7 +49,8 @@ async def test_every_route_needs_a_token(api: Api, path: str) -> None:
 
 async def test_bad_expired_and_customer_tokens_are_401(api: Api) -> None:
     agent_id = api.world.agents["admin"]
-    for token in ["not-a-token", sign_agent_token(agent_id, "admin", "another-secret-0123456789abcdefxyz"),
+    other_secret = "another-secret-0123456789abcdefxyz"
+    for token in ["not-a-token", sign_agent_token(agent_id, "admin", other_secret),
                   sign_customer_token(agent_id, SECRET)]:
         resp = await api.client.get("/api/v1/customers",
                                     headers={"Authorization": f"Bearer {token}"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +14,10 @@ from bot.gateway.api.validation import PageQuery, page_body
 from bot.gateway.auth import current_principal
 from crm_core.services import audit
 from crm_core.unit_of_work import SqlUnitOfWork
+
+
+# UTF-8 on the wire: Chinese names stay readable instead of \uXXXX escapes.
+_dumps = partial(json.dumps, ensure_ascii=False)
 
 
 def unit_of_work(request: web.Request) -> SqlUnitOfWork:
@@ -27,13 +33,13 @@ def actor(request: web.Request) -> str:
 def render(model: type[BaseModel], obj: Any, status: int = 200) -> web.Response:
     """``obj`` (a row, dataclass or dict) rendered as ``model`` JSON."""
     data = model.model_validate(obj).model_dump(mode="json")
-    return web.json_response(data, status=status)
+    return web.json_response(data, status=status, dumps=_dumps)
 
 
 def render_page(model: type[BaseModel], page: Any, query: PageQuery) -> web.Response:
     """A repository ``Page`` rendered as ``{"items", "total", "limit", "offset"}``."""
     items = [model.model_validate(item).model_dump(mode="json") for item in page.items]
-    return web.json_response(page_body(items, page.total, query))
+    return web.json_response(page_body(items, page.total, query), dumps=_dumps)
 
 
 def changes(patch: BaseModel) -> dict[str, Any]:

@@ -21,14 +21,16 @@ DOCS_PATH = "/api/docs"
 
 def setup_docs(app: web.Application, operations: list[Operation]) -> None:
     """Serve the OpenAPI document and the human-readable docs page."""
-    app[keys.OPENAPI_DOCUMENT] = json.dumps(build_openapi(operations), ensure_ascii=False).encode()
+    document = build_openapi(operations)
+    app[keys.OPENAPI_DOCUMENT] = json.dumps(document, ensure_ascii=False).encode()
     app.router.add_get(OPENAPI_PATH, openapi_json)
     app.router.add_get(DOCS_PATH, docs_page)
 
 
 async def openapi_json(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document of this server's REST API."""
-    return web.Response(body=request.app[keys.OPENAPI_DOCUMENT], content_type="application/json")
+    return web.Response(body=request.app[keys.OPENAPI_DOCUMENT],
+                        content_type="application/json", charset="utf-8")
 
 
 async def docs_page(request: web.Request) -> web.Response:
