@@ -23,10 +23,10 @@ class PriorityWeights(_Strict):
     """Weights of the priority score; see config/routing.yml for their meaning."""
 
     tier: dict[str, float] = Field(
-        default_factory=lambda: {"standard": 0, "silver": 5, "gold": 12, "vip": 40})
-    negative_sentiment: float = 45.0
-    aging_per_minute: float = 4.0
-    sla: float = 30.0
+        default_factory=lambda: {"standard": 0, "silver": 6, "gold": 15, "vip": 60})
+    negative_sentiment: float = 100.0
+    aging_per_minute: float = 2.0
+    sla: float = 20.0
     sla_warning_seconds: float = Field(default=120.0, gt=0)
     channel: dict[str, float] = Field(
         default_factory=lambda: {"voice": 15, "chat": 0, "email": -20})
@@ -72,6 +72,8 @@ def load_config(path: Path | str | None = None, **overrides: object) -> RoutingC
     """Read and validate the routing config; ``overrides`` replace top-level keys."""
     import yaml
 
+    if path is not None and not Path(path).is_file():
+        raise InvalidInput(f"routing config {path} does not exist", details={"path": str(path)})
     path = Path(path) if path else DEFAULT_PATH
     data: dict[str, object] = {}
     if path.exists():

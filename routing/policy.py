@@ -79,11 +79,18 @@ def _pick(pool: dict[int, AgentState], state: TaskState, now: float,
           config: RoutingConfig) -> AgentState | None:
     rules = config.matching
     if config.selection == "least_busy":
-        return choose_agent((a for a in pool.values() if is_eligible(a, state, now, rules)),
-                            state.task, "least_busy")
+        chosen = choose_agent((a for a in pool.values() if is_eligible(a, state, now, rules)),
+                              state.task, "least_busy")
+        if chosen is None and state.declined_by:
+            return _pick(pool, replace(state, declined_by=frozenset()), now, config)
+        return chosen
     for agent in pool.values():  # longest idle first
         if is_eligible(agent, state, now, rules):
             return agent
+    if state.declined_by:
+        # Everyone else able is busy or absent: rather than strand the customer, offer it
+        # again to an agent who declined or missed it before.
+        return _pick(pool, replace(state, declined_by=frozenset()), now, config)
     return None
 
 

@@ -2,8 +2,9 @@
 
 ``score = tier + sentiment + aging + sla + channel`` (each term documented in
 config/routing.yml). Terms are additive so a supervisor can reason about trade-offs:
-with the default weights a VIP jumps ahead of ~10 minutes of standard waiting, an angry
-customer (-0.8) ahead of ~9 minutes, and aging guarantees that nobody waits forever.
+with the default weights a VIP jumps ahead of 30 minutes of standard waiting, an angry
+customer (-0.8) ahead of 40 minutes (less once the other's SLA is breached), and aging
+guarantees that nobody waits forever.
 """
 
 from __future__ import annotations

@@ -82,6 +82,11 @@ class Router:
     # --- customers ---------------------------------------------------------------------
     async def enqueue(self, task: Task) -> QueuePosition:
         """Queue a customer (stamping enqueue time and SLA due time) and report position."""
+        task = await self.submit(task)
+        return await self.position(task.task_id)
+
+    async def submit(self, task: Task) -> Task:
+        """Queue a customer without computing positions; returns the stamped task."""
         now = self.clock()
         if task.enqueued_at <= 0:
             task = replace(task, enqueued_at=now)
@@ -90,7 +95,7 @@ class Router:
                            + self.config.first_response_target(task.tier))
         if await self.store.add_task(task):
             await self.events.publish(RoutingEvent(EventKind.QUEUED, task.task_id))
-        return await self.position(task.task_id)
+        return task
 
     async def cancel(self, task_id: str) -> TaskState | None:
         """The customer left: drop the task wherever it is."""

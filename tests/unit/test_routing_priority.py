@@ -9,7 +9,10 @@ from routing.model import Task
 from routing.priority import priority_score, score_breakdown, sla_urgency
 from crm_core.errors import InvalidInput
 
-W = PriorityWeights()
+# Explicit weights, so the tests pin the formula rather than today's defaults.
+W = PriorityWeights(tier={"standard": 0, "silver": 5, "gold": 12, "vip": 40},
+                    negative_sentiment=45, aging_per_minute=4, sla=30, sla_warning_seconds=120,
+                    channel={"voice": 15, "chat": 0, "email": -20})
 
 
 def task(**kw: object) -> Task:
