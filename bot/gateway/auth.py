@@ -3,6 +3,10 @@
 Roles are ordered ``agent < supervisor < admin``; a route declares the least role it needs
 (see ``bot/gateway/api/routes.py``) and ``secured`` enforces it before the view runs. Views
 that need a finer rule (only supervisors reassign a ticket) call ``require_role`` themselves.
+
+The token proves who the agent is; their role and whether the account is still active are
+read from the CRM on every request, so disabling an agent or changing a role takes effect
+at once rather than when the token expires.
 """
 
 from __future__ import annotations
@@ -92,12 +96,29 @@ def require_role(request: web.Request, least: AgentRole) -> Principal:
     return principal
 
 
+async def current_agent(request: web.Request, claimed: Principal) -> Principal:
+    """The principal as the CRM knows it now: 401 if the agent is gone or disabled."""
+    from crm_core.errors import AgentNotFound
+    from crm_core.services import agents
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    uow = SqlUnitOfWork(request.config_dict[keys.SESSION_FACTORY])
+    try:
+        agent = await agents.get_agent(uow, claimed.agent_id)
+    except AgentNotFound as exc:
+        raise Unauthenticated("This agent account no longer exists.") from exc
+    if not agent.active:
+        raise Unauthenticated("This agent account is disabled.")
+    return Principal(agent_id=agent.id, role=AgentRole(agent.role))
+
+
 def secured(handler: Handler, least: AgentRole) -> Handler:
-    """Wrap a view so it runs only for a valid token whose role is ``least`` or above."""
+    """Wrap a view so it runs only for a valid token of an active agent whose role is
+    ``least`` or above."""
 
     @wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
-        request[PRINCIPAL] = authenticate(request)
+        request[PRINCIPAL] = await current_agent(request, authenticate(request))
         require_role(request, least)
         return await handler(request)
 

@@ -105,3 +105,23 @@ async def test_supervisor_lists_agents(api: Api) -> None:
     assert page["total"] == 2 and {a["role"] for a in page["items"]} == {"agent"}
     status, _ = await api.call("GET", "/agents/999999", who="supervisor")
     assert status == 404
+
+
+async def test_disabling_an_agent_revokes_their_token_at_once(api: Api) -> None:
+    status, _ = await api.call("GET", "/agents/me", who="agent2")
+    assert status == 200
+    status, _ = await api.call("PATCH", f"/agents/{api.world.agents['agent2']}", who="admin",
+                               json={"active": False})
+    assert status == 200
+    status, body = await api.call("GET", "/agents/me", who="agent2")
+    assert status == 401 and "disabled" in body["error"]["message"]
+
+
+async def test_role_comes_from_the_crm_not_the_token(api: Api) -> None:
+    # A token claiming "admin" for a plain agent (as after a demotion) gets agent rights.
+    token = sign_agent_token(api.world.agents["agent"], "admin", SECRET)
+    resp = await api.client.get("/api/v1/agents", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 403
+    token = sign_agent_token(987654, "admin", SECRET)
+    resp = await api.client.get("/api/v1/agents", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 401
