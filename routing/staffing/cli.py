@@ -102,6 +102,8 @@ def required(arrivals: float, interval_minutes: float, aht: float, answer_within
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
 @click.option("--chart", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write a PNG of required vs planned agents here.")
+@click.option("--simulate", "simulate_runs", type=click.IntRange(min=0, max=50), default=0,
+              help="Check the plan with N runs of the discrete-event simulation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan(arrivals_csv: str | None, database_url: str | None, all_conversations: bool,
          timezone: str, interval_minutes: int, model: str, start: str | None, days: int,
@@ -110,7 +112,7 @@ def plan(arrivals_csv: str | None, database_url: str | None, all_conversations: 
          max_occupancy: float | None, shift_hours: tuple[float, ...],
          start_every_minutes: int, cost_per_hour: float, max_per_shift: int | None,
          max_on_duty: int | None, objective: str, under_weight: float, over_weight: float,
-         time_limit: float, chart: str | None, as_json: bool) -> None:
+         time_limit: float, chart: str | None, simulate_runs: int, as_json: bool) -> None:
     """Forecast, staff each interval and choose shifts; print a table, draw a chart."""
     from crm_core.errors import InvalidInput, KefuError
     from routing.staffing import planning
@@ -139,10 +141,19 @@ def plan(arrivals_csv: str | None, database_url: str | None, all_conversations: 
     if chart:
         with open(chart, "wb") as handle:
             handle.write(plan_chart_png(result))
+    check = _simulation_summary(result, goal, simulate_runs) if simulate_runs else None
     if as_json:
-        click.echo(json.dumps(result.as_dict()))
+        data = result.as_dict()
+        if check:
+            data["simulation"] = check
+        click.echo(json.dumps(data))
         return
     click.echo(plan_table(result))
+    if check:
+        click.echo(f"simulated ({check['runs']} runs): service level "
+                   f"{check['service_level']:.4f} ± {check['service_level_sd']:.4f}, "
+                   f"P(abandon) {check['p_abandon']:.4f}; Erlang formula for the planned "
+                   f"staffing {check['formula_service_level']:.4f}, target {target:g}")
     if accuracy is not None:
         click.echo(f"forecast on {holdout_weeks} held-out week(s): MAE {accuracy.mae:.2f}, "
                    f"MAPE {accuracy.mape:.1%}, WAPE {accuracy.wape:.1%}")
@@ -171,3 +182,22 @@ def _forecast(arrivals_csv, database_url, all_conversations, timezone, interval_
                                            timezone=timezone))
     return planning.forecast_history(history, interval_minutes=interval_minutes, model=model,
                                      start=start, periods=periods, holdout_weeks=holdout_weeks)
+
+
+def _simulation_summary(result, goal, runs: int) -> dict[str, float]:  # noqa: ANN001
+    """Mean of ``runs`` simulations of the plan next to the formula's service level."""
+    import statistics
+
+    from routing.staffing.planning import formula_service_level, simulate_plan
+
+    sims = simulate_plan(result, goal, repeats=runs)
+    levels = [s.service_level for s in sims]
+    return {
+        "runs": runs,
+        "service_level": statistics.mean(levels),
+        "service_level_sd": statistics.stdev(levels) if runs > 1 else 0.0,
+        "formula_service_level": formula_service_level(result, goal),
+        "p_abandon": statistics.mean(s.p_abandon for s in sims),
+        "asa_seconds": statistics.mean(s.asa_seconds for s in sims),
+        "occupancy": statistics.mean(s.occupancy for s in sims),
+    }

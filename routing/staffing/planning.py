@@ -22,8 +22,9 @@ from routing.staffing.forecast import (
     make_forecaster,
     validate_history,
 )
-from routing.staffing.required import StaffingResult, StaffingTarget, required_agents
+from routing.staffing.required import StaffingResult, StaffingTarget, evaluate, required_agents
 from routing.staffing.shifts import PlanLimits, ShiftPlan, horizon_shifts, plan_shifts
+from routing.staffing.simulation import SimulationResult, SimulationSpec, simulate
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,35 @@ def build_plan(forecast: Forecast, target: StaffingTarget, options: ShiftOptions
     required = [r.scheduled_agents for r in requirements]
     plan = plan_shifts(required, templates, objective=options.objective, limits=limits)
     return StaffingPlan(forecast, requirements, plan, accuracy)
+
+
+def productive_agents(plan: StaffingPlan, target: StaffingTarget) -> np.ndarray:
+    """Planned agents actually on contacts per interval, after shrinkage (rounded down)."""
+    return np.floor(plan.shifts.planned * (1.0 - target.shrinkage) + 1e-9).astype(int)
+
+
+def formula_service_level(plan: StaffingPlan, target: StaffingTarget) -> float:
+    """Arrival-weighted Erlang service level of the planned staffing (each interval alone)."""
+    seconds = plan.forecast.interval_minutes * 60.0
+    levels, weights = [], []
+    for arrivals, aht, agents in zip(plan.forecast.arrivals, plan.forecast.aht_seconds,
+                                     productive_agents(plan, target), strict=True):
+        if arrivals > 0:
+            metrics = evaluate(Workload(float(arrivals), seconds, float(aht)), int(agents),
+                               target, with_asa=False)
+            levels.append(metrics.service_level)
+            weights.append(arrivals)
+    return float(np.average(levels, weights=weights)) if weights else 1.0
+
+
+def simulate_plan(plan: StaffingPlan, target: StaffingTarget, *, seed: int = 0,
+                  repeats: int = 1) -> list[SimulationResult]:
+    """Run the discrete-event simulation of the plan's productive staffing ``repeats`` times."""
+    spec = SimulationSpec(
+        arrivals=plan.forecast.arrivals.tolist(),
+        agents=productive_agents(plan, target).tolist(),
+        interval_seconds=plan.forecast.interval_minutes * 60.0,
+        aht_seconds=plan.forecast.aht_seconds.tolist(),
+        answer_within=target.answer_within,
+        patience_seconds=target.patience_seconds)
+    return [simulate(spec, seed=seed + k) for k in range(repeats)]

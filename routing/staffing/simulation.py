@@ -11,6 +11,7 @@ measures reported here and saves one event per contact.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,15 @@ class SimulationResult:
     total_answered_wait: float
     busy_seconds: float
     agent_seconds: float
+    # Per interval of arrival (all intervals, warm-up included): contacts and hits.
+    interval_arrivals: tuple[int, ...] = ()
+    interval_within: tuple[int, ...] = ()
+
+    @property
+    def interval_service_level(self) -> tuple[float | None, ...]:
+        """Service level of the contacts arriving in each interval (None if none arrived)."""
+        return tuple(w / a if a else None
+                     for a, w in zip(self.interval_arrivals, self.interval_within, strict=True))
 
     @property
     def service_level(self) -> float:
@@ -57,14 +67,15 @@ class SimulationResult:
 class SimulationSpec:
     """Per-interval arrivals and agents, plus the service and patience laws.
 
-    ``handle_samples`` (seconds) switches from exponential handle times to resampling the
-    empirical ones; ``patience_seconds`` (mean) turns abandonment on.
+    ``aht_seconds`` is one mean or one per interval (of arrival); ``handle_samples``
+    (seconds) switches from exponential handle times to resampling the empirical ones;
+    ``patience_seconds`` (mean) turns abandonment on.
     """
 
     arrivals: Sequence[float]
     agents: Sequence[int]
     interval_seconds: float
-    aht_seconds: float
+    aht_seconds: float | Sequence[float]
     answer_within: float
     patience_seconds: float | None = None
     handle_samples: Sequence[float] | None = None
@@ -75,7 +86,11 @@ class SimulationSpec:
             raise InvalidInput("arrivals and agents need the same, non-zero length",
                                details={"arrivals": len(self.arrivals),
                                         "agents": len(self.agents)})
-        if self.interval_seconds <= 0 or self.aht_seconds <= 0:
+        aht = np.asarray(self.aht_seconds, dtype=float)
+        if aht.ndim and aht.size != len(self.arrivals):
+            raise InvalidInput("aht_seconds needs one value per interval",
+                               details={"aht_seconds": int(aht.size)})
+        if self.interval_seconds <= 0 or (aht <= 0).any():
             raise InvalidInput("interval and handle time must be > 0")
         if min(self.agents) < 0 or min(self.arrivals) < 0:
             raise InvalidInput("arrivals and agents must be >= 0")
@@ -87,10 +102,17 @@ def _arrival_times(spec: SimulationSpec, rng: np.random.Generator) -> np.ndarray
     return np.sort(starts + rng.uniform(0.0, spec.interval_seconds, size=starts.size))
 
 
-def _handle_times(spec: SimulationSpec, size: int, rng: np.random.Generator) -> np.ndarray:
+def _slots(spec: SimulationSpec, times: np.ndarray) -> np.ndarray:
+    return np.minimum((times // spec.interval_seconds).astype(int), len(spec.arrivals) - 1)
+
+
+def _handle_times(spec: SimulationSpec, arrivals: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
     if spec.handle_samples is not None:
-        return rng.choice(np.asarray(spec.handle_samples, dtype=float), size=size)
-    return rng.exponential(spec.aht_seconds, size=size)
+        return rng.choice(np.asarray(spec.handle_samples, dtype=float), size=arrivals.size)
+    aht = np.asarray(spec.aht_seconds, dtype=float)
+    mean = aht[_slots(spec, arrivals)] if aht.ndim else aht
+    return rng.exponential(mean, size=arrivals.size)
 
 
 # Event kinds, ordered so that at equal times staffing changes come before departures.
@@ -100,10 +122,14 @@ _SHIFT, _DEPART = 0, 1
 def simulate(spec: SimulationSpec, *, seed: int = 0) -> SimulationResult:
     """Run the queue once with a fixed seed and return what the contacts experienced."""
     rng = np.random.default_rng(seed)
-    arrivals = _arrival_times(spec, rng)
-    handles = _handle_times(spec, arrivals.size, rng)
-    patience = (rng.exponential(spec.patience_seconds, size=arrivals.size)
-                if spec.patience_seconds else np.full(arrivals.size, np.inf))
+    times = _arrival_times(spec, rng)
+    # Plain Python floats: the event loop below is several times faster on them than on
+    # numpy scalars, and the counters stay plain ints.
+    handles = _handle_times(spec, times, rng).tolist()
+    patience = (rng.exponential(spec.patience_seconds, size=times.size).tolist()
+                if spec.patience_seconds else [math.inf] * times.size)
+    arrivals = times.tolist()
+    total = len(arrivals)
     warmup_end = spec.warmup_intervals * spec.interval_seconds
     horizon = len(spec.agents) * spec.interval_seconds
 
@@ -112,7 +138,7 @@ def simulate(spec: SimulationSpec, *, seed: int = 0) -> SimulationResult:
     heapq.heapify(events)
     waiting: deque[int] = deque()
     staffed = busy = 0
-    tally = _Tally(warmup_end, spec.answer_within)
+    tally = _Tally(warmup_end, spec.answer_within, spec.interval_seconds, len(spec.agents))
 
     def start_waiting(now: float) -> None:
         nonlocal busy
@@ -127,8 +153,8 @@ def simulate(spec: SimulationSpec, *, seed: int = 0) -> SimulationResult:
             heapq.heappush(events, (now + handles[i], _DEPART, 0))
 
     next_arrival = 0
-    while next_arrival < arrivals.size or events:
-        if events and (next_arrival >= arrivals.size or events[0][0] <= arrivals[next_arrival]):
+    while next_arrival < total or events:
+        if events and (next_arrival >= total or events[0][0] <= arrivals[next_arrival]):
             now, kind, value = heapq.heappop(events)
             if kind == _SHIFT:
                 staffed = value
@@ -150,13 +176,21 @@ def simulate(spec: SimulationSpec, *, seed: int = 0) -> SimulationResult:
 class _Tally:
     """Counters for contacts that arrived after the warm-up."""
 
-    def __init__(self, warmup_end: float, answer_within: float) -> None:
+    def __init__(self, warmup_end: float, answer_within: float, interval_seconds: float,
+                 intervals: int) -> None:
         self.warmup_end, self.answer_within = warmup_end, answer_within
         self.arrivals = self.answered = self.abandoned = self.within = 0
         self.wait = self.busy = 0.0
+        self.interval_seconds = interval_seconds
+        self.per_arrivals = [0] * intervals
+        self.per_within = [0] * intervals
+
+    def _slot(self, at: float) -> int:
+        return min(int(at // self.interval_seconds), len(self.per_arrivals) - 1)
 
     def arrive(self, at: float) -> None:
         self.arrivals += at >= self.warmup_end
+        self.per_arrivals[self._slot(at)] += 1
 
     def abandon(self, arrived: float) -> None:
         self.abandoned += arrived >= self.warmup_end
@@ -165,6 +199,7 @@ class _Tally:
                horizon: float) -> None:
         # Busy time is counted inside the measured window only, for occupancy.
         self.busy += max(0.0, min(now + handle, horizon) - max(now, self.warmup_end))
+        self.per_within[self._slot(arrived)] += wait <= self.answer_within
         if arrived < self.warmup_end:
             return
         self.answered += 1
@@ -173,7 +208,8 @@ class _Tally:
 
     def result(self, agent_seconds: float) -> SimulationResult:
         return SimulationResult(self.arrivals, self.answered, self.abandoned, self.within,
-                                self.wait, self.busy, agent_seconds)
+                                self.wait, self.busy, agent_seconds,
+                                tuple(self.per_arrivals), tuple(self.per_within))
 
 
 def simulate_stationary(arrivals: float, interval_seconds: float, aht_seconds: float,

@@ -107,3 +107,35 @@ def test_supervisor_view_bundles_plan_table_and_png(arrivals_csv: Path) -> None:
     assert view.png.startswith(PNG)
     assert "status Optimal" in view.table
     assert view.as_dict()["cost"] == pytest.approx(28.0)
+
+
+def test_simulated_plan_meets_the_formula() -> None:
+    """A week's plan, simulated with time-varying staffing, lands near the Erlang figure.
+
+    Tolerance 0.03 on the mean of 3 runs (one week is ~18 000 contacts, run SD ~0.01).
+    """
+    import statistics
+
+    from routing.staffing.planning import formula_service_level, forecast_history, simulate_plan
+
+    forecast, _ = forecast_history(synthetic_history(3, seed=8, peak=90))
+    target = StaffingTarget(20, 0.8, patience_seconds=240, shrinkage=0.2)
+    plan = build_plan(forecast, target)
+    runs = simulate_plan(plan, target, seed=1, repeats=3)
+    simulated = statistics.mean(r.service_level for r in runs)
+    formula = formula_service_level(plan, target)
+    assert formula >= 0.8
+    assert simulated == pytest.approx(formula, abs=0.03)
+    assert all(0.0 < r.p_abandon < 0.1 for r in runs)
+    per_interval = runs[0].interval_service_level
+    assert len(per_interval) == 336 and per_interval[0] is not None
+
+
+def test_plan_json_with_simulation(arrivals_csv: Path) -> None:
+    result = invoke("--arrivals-csv", str(arrivals_csv), "--aht", "240", "--shift-hours", "2",
+                    "--simulate", "2", "--json")
+    assert result.exit_code == 0, result.output
+    check = json.loads(result.output)["simulation"]
+    assert check["runs"] == 2
+    assert 0.0 <= check["service_level"] <= 1.0
+    assert check["formula_service_level"] >= 0.8
