@@ -21,10 +21,20 @@ DOCS_PATH = "/api/docs"
 
 def setup_docs(app: web.Application, operations: list[Operation]) -> None:
     """Serve the OpenAPI document and the human-readable docs page."""
-    document = build_openapi(operations)
+    document = build_openapi(operations, version=_kefu_version())
     app[keys.OPENAPI_DOCUMENT] = json.dumps(document, ensure_ascii=False).encode()
     app.router.add_get(OPENAPI_PATH, openapi_json)
     app.router.add_get(DOCS_PATH, docs_page)
+
+
+def _kefu_version() -> str:
+    """The installed kefu's version (a source checkout that is not installed says so)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kefu")
+    except PackageNotFoundError:
+        return "0.0.0+source"
 
 
 async def openapi_json(request: web.Request) -> web.Response:
