@@ -45,7 +45,8 @@ async def find_customer(uow: UnitOfWork, *, email: str | None = None,
                         phone: str | None = None) -> Customer:
     """The customer with this email, else with this phone; ``CustomerNotFound`` if none."""
     if not (email or phone):
-        raise InvalidInput("give an email or a phone number", details={"fields": ["email", "phone"]})
+        raise InvalidInput("give an email or a phone number",
+                           details={"fields": ["email", "phone"]})
     async with uow:
         customer = await uow.customers.get_by_email(email) if email else None
         if customer is None and phone:

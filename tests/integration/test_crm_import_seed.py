@@ -18,8 +18,8 @@ from crm_core.errors import Conflict, InvalidInput, SchemaOutOfDate
 from crm_core.importers.online_retail import import_online_retail
 from crm_core.models import Customer, Order, OrderLine, Product, Ticket
 from crm_core.policies import parse_policy
-from tests.integration.crm_support import TEST_POLICY
 from tests.integration.crm_support import *  # noqa: F403 - fixtures
+from tests.integration.crm_support import TEST_POLICY
 
 SLICE = """InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
 536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom
