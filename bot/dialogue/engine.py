@@ -29,7 +29,12 @@ from bot.dialogue.fallback import (
 )
 from bot.dialogue.locks import LocalSenderLocks, SenderLocks
 from bot.dialogue.nlg import render_dispatched, render_response
-from bot.dialogue.payload import BasicInterpreter, parse_payload, pattern_entities
+from bot.dialogue.payload import (
+    BasicInterpreter,
+    has_language_evidence,
+    parse_payload,
+    pattern_entities,
+)
 from bot.dialogue.rules import RuleSet
 from bot.dialogue.store import ConversationStore, StoredConversation
 from bot.dialogue.tracker import DialogueTracker
@@ -151,7 +156,8 @@ class DialogueEngine:
     def _understand(self, tracker: DialogueTracker, text: str, message: UserMessage) -> Turn:
         payload = parse_payload(text, tracker.language)
         parse = payload or self.interpreter.parse(text)
-        if parse.language and parse.language != tracker.language and payload is None:
+        if (payload is None and parse.language and parse.language != tracker.language
+                and has_language_evidence(text)):
             tracker.update(ev.slot_set("language", parse.language))
         stored_meta = {k: v for k, v in message.metadata.items() if k not in _SECRET_METADATA}
         tracker.update(ev.user_uttered(text, parse.to_dict(), message.channel, stored_meta))

@@ -26,6 +26,13 @@ def detect_language(text: str, default: str = "en") -> str:
     return "en" if re.search(r"[A-Za-z]", text) else default
 
 
+def has_language_evidence(text: str) -> bool:
+    """Whether ``text`` says anything about its language once emails, order numbers and
+    digits are removed (a bare "ann@example.com" should not switch a Chinese chat)."""
+    rest = ORDER_NUMBER_RE.sub(" ", EMAIL_RE.sub(" ", text))
+    return bool(_CJK.search(rest) or re.search(r"[A-Za-z]{2,}", rest))
+
+
 def parse_payload(text: str, language: str) -> ParseResult | None:
     """The ParseResult of a button payload, or None when ``text`` is not one."""
     match = _PAYLOAD.match(text.strip())

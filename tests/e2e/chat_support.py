@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from bot.gateway.app import create_app
 from bot.settings import Settings
 
-SECRET = "test-secret-key-0123456789"
+SECRET = "test-secret-key-0123456789-for-chat-tests"
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,23 @@ def chat_settings(url: str, **kw: object) -> Settings:
 def chat_app(url: str, **kw: object):  # noqa: ANN201
     """The real application for ``url``."""
     return create_app(chat_settings(url, **kw))
+
+
+@functools.cache
+def trained_interpreter():  # noqa: ANN201
+    """kefu's default NLU pipeline trained once per test run on its own data."""
+    import tempfile
+
+    from bot.nlu import load_interpreter, train
+
+    out = Path(tempfile.mkdtemp(prefix="kefu-chat-nlu-")) / "nlu"
+    return load_interpreter(train(out_dir=out))
+
+
+def chat_app_with_nlu(url: str, **kw: object):  # noqa: ANN201
+    """The real application with the trained interpreter at ``keys.INTERPRETER``."""
+    from bot.gateway import keys
+
+    app = chat_app(url, **kw)
+    app[keys.INTERPRETER] = trained_interpreter()
+    return app
