@@ -63,8 +63,13 @@ class CustomerRepository(Repository):
         stmt = select(Customer).order_by(Customer.id)
         if q:
             like = f"%{q.strip().lower()}%"
-            stmt = stmt.where(or_(Customer.name.ilike(like), Customer.email.like(like),
-                                  Customer.phone.like(f"%{normalize_phone(q) or q}%")))
+            matches = [Customer.name.ilike(like), Customer.email.like(like)]
+            digits = normalize_phone(q)
+            # Only a query that looks like a phone number searches phones: "Person 6"
+            # must not match every number containing a 6.
+            if len(digits.lstrip("+")) >= 5 and len(digits) >= len(q.strip()) // 2:
+                matches.append(Customer.phone.like(f"%{digits}%"))
+            stmt = stmt.where(or_(*matches))
         if country:
             stmt = stmt.where(Customer.country == country)
         if tier:

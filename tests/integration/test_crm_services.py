@@ -59,13 +59,14 @@ async def test_find_customer_by_email_or_phone(uow) -> None:
 async def test_list_customers_paginates_and_filters(uow) -> None:
     for i in range(7):
         await customers.create_customer(uow, customers.NewCustomer(
-            name=f"Person {i}", email=f"p{i}@example.com", country="UK" if i % 2 else "CN"),
-            actor="system")
+            name=f"Person {i}", email=f"p{i}@example.com", country="UK" if i % 2 else "CN",
+            phone=f"+86 138 0000 66{i}0"), actor="system")
     page = await customers.list_customers(uow, limit=3, offset=3)
     assert page.total == 7 and [c.name for c in page.items] == ["Person 3", "Person 4",
                                                                 "Person 5"]
     assert (await customers.list_customers(uow, country="UK")).total == 3
     assert (await customers.list_customers(uow, q="person 6")).total == 1
+    assert (await customers.list_customers(uow, q="138 0000 6630")).total == 1
     with pytest.raises(InvalidInput):
         await customers.list_customers(uow, limit=0)
 
