@@ -138,3 +138,15 @@ async def test_products_read_and_admin_write(api: Api) -> None:
     status, body = await api.call("POST", "/products", who="admin",
                                   json={"sku": "MUG-1", "name": "Dup", "price": "1"})
     assert status == 409
+
+
+async def test_admins_read_the_audit_log(api: Api) -> None:
+    ann = api.world.customers["ann"]
+    await api.call("GET", f"/customers/{ann}/360")
+    agent = f"agent:{api.world.agents['agent']}"
+    status, _ = await api.call("GET", f"/audit?actor={agent}")
+    assert status == 403
+    status, page = await api.call("GET", f"/audit?actor={agent}&entity=customer", who="admin")
+    assert status == 200
+    assert [(e["action"], e["entity_id"]) for e in page["items"]] == [
+        ("customer.view_360", str(ann))]

@@ -361,4 +361,29 @@ class Customer360Out(Out):
     open_tickets: list[TicketOut]
 
 
+# --- audit -------------------------------------------------------------------------------
+
+class AuditQuery(PageQuery):
+    """Filters of the audit log."""
+
+    entity: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description='e.g. "customer", "order", "ticket", "agent".')
+    entity_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Id or number of the entity.")
+    actor: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description='e.g. "agent:7", "bot", "system".')
+
+
+class AuditOut(Out):
+    """One audit-log entry."""
+
+    id: int
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    at: datetime
+    details: dict[str, Any]
+
+
 TokenOut.model_rebuild()
