@@ -30,6 +30,25 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def nlu_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load the NLU interpreter from data_dir/models/nlu, training it first if absent."""
+    import asyncio
+
+    from bot.nlu import load_interpreter, train
+
+    settings = app[keys.SETTINGS]
+    model_dir = settings.data_dir / "models" / "nlu"
+    loop = asyncio.get_running_loop()
+    if not (model_dir / "metadata.json").is_file():
+        nlu_config = settings.config_dir / "nlu"
+        log.info("no NLU model at %s: training one from %s (takes a few seconds)",
+                 model_dir, nlu_config)
+        await loop.run_in_executor(
+            None, lambda: train([nlu_config / "data"], nlu_config / "config.yml", model_dir))
+    app[keys.INTERPRETER] = await loop.run_in_executor(None, load_interpreter, model_dir)
+    yield
+
+
 async def health(request: web.Request) -> web.Response:
     """Liveness probe."""
     return web.json_response({"status": "ok"})
@@ -44,6 +63,7 @@ def create_app(settings: Settings) -> web.Application:
     from recommend.server import recommender_ctx
 
     app.cleanup_ctx.append(recommender_ctx)  # recommend/: saved model, else popularity
+    app.cleanup_ctx.append(nlu_ctx)
     app.router.add_get("/health", health)
     setup_api(app)  # REST API /api/v1, /api/openapi.json, /api/docs
     from bot.dialogue.setup import setup_dialogue
