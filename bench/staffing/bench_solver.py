@@ -18,7 +18,8 @@ SCENARIOS = [  # (label, lengths h, start every min, objective, seats)
     ("8 h shifts, hourly starts, min cost", (8.0,), 60, "cost", None),
     ("8 h shifts, half-hourly starts, min cost", (8.0,), 30, "cost", None),
     ("4 h + 8 h shifts, half-hourly starts, min cost", (4.0, 8.0), 30, "cost", None),
-    ("4 h + 8 h, half-hourly, min shortfall + overstaffing, 30 seats", (4.0, 8.0), 30, "deviation", 30),
+    ("4 h + 8 h, half-hourly, min shortfall + overstaffing, 30 seats",
+     (4.0, 8.0), 30, "deviation", 30),
 ]
 
 

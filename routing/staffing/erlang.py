@@ -181,7 +181,7 @@ def erlang_a_metrics(
     ``p_abandon`` = share of arrivals that hang up before an agent answers;
     ``asa_seconds`` = mean wait of the answered contacts;
     ``occupancy`` = answered work / agents.
-    ``with_asa=False`` skips the one numerical integral (ASA is then NaN), for searches.
+    ``with_asa=False`` skips the mean-wait series (ASA is then NaN), for searches.
     """
     _check_agents(agents)
     if not (patience_seconds > 0 and math.isfinite(patience_seconds)):
@@ -189,8 +189,9 @@ def erlang_a_metrics(
                            details={"field": "patience_seconds", "value": patience_seconds})
     if agents == 0:
         return QueueMetrics(0, 0.0, 1.0, math.inf, 0.0, 1.0 if work.arrivals else 0.0)
-    if work.arrivals == 0:
-        return QueueMetrics(agents, 1.0, 0.0, 0.0, 0.0, 0.0)
+    if work.arrivals == 0 or erlang_b(work.traffic, agents) == 0.0:
+        # No work, or so many agents that blocking underflows: nobody waits.
+        return QueueMetrics(agents, 1.0, 0.0, 0.0, work.traffic / agents, 0.0)
     theta = 1.0 / patience_seconds
     lam, mu = work.rate, 1.0 / work.aht_seconds
     x, y = agents * mu / theta, lam / theta

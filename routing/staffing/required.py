@@ -55,7 +55,7 @@ class StaffingTarget:
 
 def _in_range(name: str, value: float, low: float, high: float, *,
               low_open: bool = True, high_open: bool = True) -> None:
-    ok = isinstance(value, (int, float)) and math.isfinite(value) or value == math.inf
+    ok = isinstance(value, (int, float)) and not math.isnan(value)
     ok = ok and (value > low if low_open else value >= low)
     ok = ok and (value < high if high_open else value <= high)
     if not ok:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_core.errors import InvalidInput
 from routing.staffing.erlang import (
@@ -148,3 +150,30 @@ def test_bad_targets_are_invalid_input(kwargs: dict) -> None:
 def test_bad_workloads_are_invalid_input(args: tuple) -> None:
     with pytest.raises(InvalidInput):
         Workload(*args)
+
+
+def test_blocking_underflow_means_nobody_waits() -> None:
+    """Far more agents than work: Erlang B underflows to 0.0, which must not crash log()."""
+    work = Workload(arrivals=1, interval_seconds=1800, aht_seconds=10)
+    assert erlang_b(work.traffic, 600) == 0.0
+    metrics = erlang_a_metrics(work, 600, 20, 300)
+    assert (metrics.service_level, metrics.p_wait, metrics.p_abandon) == (1.0, 0.0, 0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrivals=st.floats(1, 3000), aht=st.floats(10, 900), patience=st.floats(5, 3600),
+       within=st.floats(0, 120))
+def test_more_agents_never_hurt(arrivals: float, aht: float, patience: float,
+                                within: float) -> None:
+    """Service level rises and abandonment falls with each added agent; all are probabilities."""
+    work = Workload(arrivals, 1800, aht)
+    start = max(1, int(work.traffic * 0.8))
+    previous = None
+    for n in range(start, start + 4):
+        m = erlang_a_metrics(work, n, within, patience)
+        assert 0.0 <= m.p_abandon <= 1.0 and 0.0 <= m.service_level <= 1.0 + 1e-12
+        assert 0.0 <= m.p_wait <= 1.0 and m.asa_seconds >= 0.0
+        if previous is not None:
+            assert m.service_level >= previous.service_level - 1e-9
+            assert m.p_abandon <= previous.p_abandon + 1e-9
+        previous = m
