@@ -53,6 +53,29 @@ class Settings(BaseSettings):
         description="Registry name of the recommender `kefu recommend train` fits "
         "(kefu.ease.v1, kefu.itemknn.v1, kefu.popularity.v1).",
     )
+    # --- voice (bot/voice) ---
+    voice_stt_engine: str = Field(default="kefu.pocketsphinx.v1", description="Speech-to-text "
+                                  "registry name (kefu.pocketsphinx.v1, kefu.sr_google.v1, ...).")
+    voice_tts_engine: str = Field(default="kefu.espeak.v1", description="Text-to-speech "
+                                  "registry name (kefu.espeak.v1, kefu.gtts.v1).")
+    voice_stt_timeout: float = Field(default=3.0, gt=0, le=60)
+    voice_tts_timeout: float = Field(default=2.0, gt=0, le=60)
+    voice_tts_budget: float = Field(default=2.5, gt=0, le=60, description="Seconds an online "
+                                    "voice may take before espeak-ng speaks instead.")
+    voice_gtts_endpoint: str | None = None
+    voice_decoders: int = Field(default=2, ge=1, le=16)
+    voice_max_upload_bytes: int = Field(default=4_000_000, ge=1000)
+    voice_max_seconds: float = Field(default=30.0, gt=0, le=600)
+    twilio_auth_token: SecretStr | None = Field(default=None, description="When set, Twilio "
+                                                "webhooks must carry a valid X-Twilio-Signature.")
+    twilio_public_url: str | None = Field(default=None, description="The webhook URL as Twilio "
+                                          "calls it (behind a proxy); signs and loops back.")
+    twilio_agent_number: str | None = Field(default=None, description="Handoff <Dial> target.")
+    twilio_queue: str = "support"
+    twilio_voice: str = "alice"
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int | None = Field(default=None, ge=0, le=65535, description="Asterisk "
+                                         "AudioSocket TCP server; off when unset (0 = any).")
 
     @field_validator("database_url")
     @classmethod

@@ -71,4 +71,7 @@ def create_app(settings: Settings) -> web.Application:
 
     setup_dialogue(app)  # dialogue engine at keys.MESSAGE_HANDLER
     setup_channels(app)  # Rasa REST + socket.io, /ws/chat, web chat page at /
+    from bot.voice.setup import setup_voice
+
+    setup_voice(app)  # /voice/turn, /voice/twilio, AudioSocket server (bot/voice)
     return app

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from bot.settings import Settings
     from crm_core.domain import SlaPolicy
     from recommend.service import RecommendationService
+    from bot.voice.audiosocket import AudioSocketServer
+    from bot.voice.service import VoiceService
     from routing.handoff import HandoffSink
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
@@ -34,3 +36,6 @@ SLA_POLICY: web.AppKey["SlaPolicy"] = web.AppKey("sla_policy")
 OPENAPI_DOCUMENT: web.AppKey[bytes] = web.AppKey("openapi_document", bytes)
 # Recommendations from purchases (recommend/server.py): saved model, swapped on retrain.
 RECOMMENDER: web.AppKey["RecommendationService"] = web.AppKey("recommender")
+# Speech engines and the voice turn service (bot/voice); the Asterisk AudioSocket server.
+VOICE: web.AppKey["VoiceService"] = web.AppKey("voice")
+AUDIOSOCKET: web.AppKey["AudioSocketServer"] = web.AppKey("audiosocket")
