@@ -106,7 +106,8 @@ class DialogueEngine:
 
     async def history(self, sender_id: str, channel: str = "web") -> list[dict[str, Any]]:
         """The current session's user and bot messages, oldest first (to restore a chat)."""
-        conv = await self.store.load(sender_id, channel)
+        async with self.locks.hold(sender_id):  # never half a turn, never two conversations
+            conv = await self.store.load(sender_id, channel)
         tracker = DialogueTracker.from_events(sender_id, self.domain, conv.events)
         start = max((i for i, e in enumerate(tracker.events)
                      if e.get("event") in ("session_started", "restart")), default=-1)
