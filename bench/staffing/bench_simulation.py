@@ -21,6 +21,7 @@ CASES = [  # (arrivals per 30 min, AHT s, agents, answer within s, patience s or
 
 
 def main() -> None:
+    """Stationary cases: one interval repeated, formula vs simulation."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--intervals", type=int, default=1000)
@@ -48,5 +49,33 @@ def main() -> None:
               f"| {statistics.mean(r.arrivals for r in runs):.0f} | {per_run:.2f} |")
 
 
+def plan_check(seeds: int) -> None:
+    """A week's shift plan (time-varying staffing) simulated against the formula."""
+    from routing.staffing.planning import (
+        build_plan,
+        forecast_history,
+        formula_service_level,
+        simulate_plan,
+    )
+    from routing.staffing.required import StaffingTarget
+    from routing.staffing.synthetic import synthetic_history
+
+    forecast, _ = forecast_history(synthetic_history(4, seed=8, peak=90))
+    print("\n| target | formula SL of plan | simulated SL mean ± sd | P(ab) sim | contacts/run |")
+    print("|---|---|---|---|---|")
+    for target in (StaffingTarget(20, 0.8, shrinkage=0.2),
+                   StaffingTarget(20, 0.8, patience_seconds=240, shrinkage=0.2)):
+        plan = build_plan(forecast, target)
+        runs = simulate_plan(plan, target, seed=100, repeats=seeds)
+        sl = [r.service_level for r in runs]
+        label = "80/20" + (f", patience {target.patience_seconds:g} s"
+                           if target.patience_seconds else "")
+        print(f"| {label} | {formula_service_level(plan, target):.4f} "
+              f"| {statistics.mean(sl):.4f} ± {statistics.stdev(sl):.4f} "
+              f"| {statistics.mean(r.p_abandon for r in runs):.4f} "
+              f"| {statistics.mean(r.arrivals for r in runs):.0f} |")
+
+
 if __name__ == "__main__":
     main()
+    plan_check(10)

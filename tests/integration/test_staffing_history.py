@@ -15,6 +15,7 @@ from crm_core.errors import InvalidInput
 from crm_core.models import Agent, Conversation
 from crm_core.schema import upgrade
 from routing.staffing.history import load_history
+from routing.staffing.planning import ShiftOptions
 
 MONDAY = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -81,3 +82,13 @@ def test_plan_command_from_the_crm(sqlite_url: str, tmp_path) -> None:
     assert monday_nine["planned"] >= 2
     assert plan["cost"] == pytest.approx(5 * 2 * 4.0)  # one 4 h shift of 2 agents a weekday
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_supervisor_plan_from_the_crm(database_url: str) -> None:
+    from routing.staffing.service import supervisor_plan
+
+    await _seed(database_url)
+    view = await supervisor_plan(database_url, options=ShiftOptions(lengths_hours=(4.0,)))
+    assert view.png.startswith(b"\x89PNG")
+    assert view.as_dict()["cost"] == pytest.approx(40.0)  # as in the CLI test above
+    assert "status Optimal" in view.table

@@ -112,7 +112,7 @@ def test_supervisor_view_bundles_plan_table_and_png(arrivals_csv: Path) -> None:
 def test_simulated_plan_meets_the_formula() -> None:
     """A week's plan, simulated with time-varying staffing, lands near the Erlang figure.
 
-    Tolerance 0.03 on the mean of 3 runs (one week is ~18 000 contacts, run SD ~0.01).
+    Tolerance 0.03 on the mean of 3 runs (one week is ~8 000 contacts, run SD ~0.01).
     """
     import statistics
 

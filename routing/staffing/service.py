@@ -1,0 +1,35 @@
+"""Entry point for the supervisor page: the week's plan and its chart from the CRM.
+
+The agent console calls ``supervisor_plan`` from an aiohttp handler; forecasting, the
+Erlang sweep, the CBC solve and the PNG all block, so they run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from routing.staffing.history import load_history
+from routing.staffing.planning import ShiftOptions, build_plan, forecast_history
+from routing.staffing.report import SupervisorView, supervisor_view
+from routing.staffing.required import StaffingTarget
+
+
+async def supervisor_plan(database_url: str, target: StaffingTarget | None = None,
+                          options: ShiftOptions | None = None, *, timezone: str = "UTC",
+                          model: str = "kefu.seasonal_mean.v1", start: object = None,
+                          days: int = 7, interval_minutes: int = 30) -> SupervisorView:
+    """Plan (data, text table, PNG bytes) for ``days`` days from the CRM's history.
+
+    Raises ``InvalidInput`` (no history, bad options) or ``InfeasiblePlan`` (a
+    ``RuleViolation``), which the gateway maps to 400 / 422.
+    """
+    target = target or StaffingTarget(answer_within=20, service_level=0.8)
+    history = await load_history(database_url, timezone=timezone)
+
+    def work() -> SupervisorView:
+        forecast, _ = forecast_history(history, interval_minutes=interval_minutes, model=model,
+                                       start=start,
+                                       periods=days * 24 * 60 // interval_minutes)
+        return supervisor_view(build_plan(forecast, target, options))
+
+    return await asyncio.to_thread(work)
