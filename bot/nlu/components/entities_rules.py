@@ -76,6 +76,12 @@ class LookupEntityExtractor(Component):
     def fit(self, data: TrainingData, messages: list[Message]) -> LookupEntityExtractor:
         """Remember the data's lookup tables."""
         self.trained_tables_ = {k: list(v) for k, v in data.lookups.items()}
+        # A synonym of a table entry is matched too ("coffee machine" -> "coffee maker"
+        # via the synonym mapper afterwards).
+        for name, values in self.trained_tables_.items():
+            known = {v.casefold() for v in values}
+            values.extend(variant for variant, canonical in data.synonyms.items()
+                          if canonical.casefold() in known and variant not in known)
         self.runtime_tables_: dict[str, list[str]] = {}
         self._compiled: dict[str, Any] = {}
         return self

@@ -244,8 +244,8 @@ def _scores(model, features: sp.csr_matrix) -> np.ndarray:  # noqa: ANN001
     # Linear scores (for multinomial logistic regression softmax(scores) is its predict_proba).
     # Same as decision_function, without its per-call validation overhead.
     scores = np.asarray(features @ model.coef_.T) + model.intercept_
-    if scores.ndim == 1:  # binary: sklearn returns one column
-        scores = np.column_stack([-scores, scores])
+    if scores.shape[1] == 1:  # binary: one column of scores for the second class
+        scores = np.column_stack([-scores[:, 0], scores[:, 0]])
     return scores
 
 

@@ -63,7 +63,7 @@ class LexiconSentiment(Component):
     """Sentiment from the built-in lexicons (no training)."""
 
     def __init__(self, positive: float = 0.25, negative: float = -0.25,
-                 frustration: float = -0.7, scale: float = 3.0) -> None:
+                 frustration: float = -0.8, scale: float = 3.0) -> None:
         self.positive = positive
         self.negative = negative
         self.frustration = frustration
