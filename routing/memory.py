@@ -65,6 +65,14 @@ class InMemoryStore:
         """All tasks."""
         return list(self._tasks.values())
 
+    async def lead_round(self, seconds: float) -> bool:
+        """One process: always the leader."""
+        return True
+
+    async def waiting(self) -> list[TaskState]:
+        """Tasks waiting in the queue."""
+        return [t for t in self._tasks.values() if t.status is TaskStatus.WAITING]
+
     async def claim(self, task_id: str, agent_id: int, expires_at: float, now: float) -> bool:
         """Reserve a waiting task for an available agent with a free slot."""
         state, agent = self._tasks.get(task_id), self._agents.get(agent_id)

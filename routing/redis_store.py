@@ -109,6 +109,20 @@ redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
 return 1
 """
 
+# KEYS: waiting; ARGV: prefix. One round trip for the whole queue (a dispatch round's read).
+_WAITING = """
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  local v = redis.call('HMGET', ARGV[1] .. ':task:' .. id, 'data', 'declined')
+  if v[1] then
+    out[#out + 1] = v[1]
+    out[#out + 1] = v[2] or ''
+  end
+end
+return out
+"""
+
 # KEYS: task, tasks, waiting; ARGV: task_id, data, kind, enqueued
 _ADD = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -138,6 +152,7 @@ class RedisStore:
         self._finish = self._redis.register_script(_FINISH)
         self._transfer = self._redis.register_script(_TRANSFER)
         self._add = self._redis.register_script(_ADD)
+        self._waiting = self._redis.register_script(_WAITING)
 
     def _task(self, task_id: str) -> str:
         return f"{self._p}:task:{task_id}"
@@ -210,6 +225,21 @@ class RedisStore:
                 pipe.hgetall(self._task(task_id))
             rows = await pipe.execute()
         return [_task_state(raw) for raw in rows if raw]
+
+    async def lead_round(self, seconds: float) -> bool:
+        """True for the one worker that should run this dispatch round (a short Redis lease).
+
+        Claims stay atomic without it; the lease only saves the other workers from planning
+        the same round and losing every claim.
+        """
+        return bool(await self._redis.set(f"{self._p}:round", "1", nx=True,
+                                          px=max(1, int(seconds * 1000))))
+
+    async def waiting(self) -> list[TaskState]:
+        """Tasks waiting in the queue, read in one server-side step."""
+        flat = await self._waiting(keys=[f"{self._p}:waiting"], args=[self._p])
+        return [TaskState(task=_parse_task(flat[i]), declined_by=_declined(flat[i + 1]))
+                for i in range(0, len(flat), 2)]
 
     async def claim(self, task_id: str, agent_id: int, expires_at: float, now: float) -> bool:
         """Atomically reserve a waiting task for an available agent with a free slot."""
@@ -301,8 +331,12 @@ def _parse_task(data: str) -> Task:
     return Task.from_dict(json.loads(data))
 
 
+def _declined(text: str) -> frozenset[int]:
+    return frozenset(int(a) for a in text.split(",") if a)
+
+
 def _task_state(raw: dict[str, str]) -> TaskState:
-    declined = frozenset(int(a) for a in raw.get("declined", "").split(",") if a)
+    declined = _declined(raw.get("declined", ""))
     agent = raw.get("agent") or None
     expires = raw.get("expires") or None
     return TaskState(task=_parse_task(raw["data"]),

@@ -109,7 +109,7 @@ class Router:
     async def dispatch(self) -> list[Offer]:
         """Plan offers for waiting tasks and claim each atomically; returns the offers made."""
         now = self.clock()
-        tasks, agents = await self.store.tasks(), await self.store.agents()
+        tasks, agents = await self.store.waiting(), await self.store.agents()
         by_id = {t.task_id: t for t in tasks}
         expires = now + self.config.offer_timeout_seconds
         decisions = plan(tasks, agents, now, self.config)
@@ -141,10 +141,12 @@ class Router:
         return await self.dispatch()
 
     async def run(self, interval: float = 1.0) -> None:
-        """Tick forever (the app runs this as a background task)."""
+        """Tick forever (the app runs this as a background task); with several workers on
+        Redis, one leads each round and the others skip it."""
         while True:
             try:
-                await self.tick()
+                if await self.store.lead_round(interval * 0.9):
+                    await self.tick()
             except Exception:  # noqa: BLE001 - keep routing alive; the error is logged
                 log.exception("routing tick failed")
             await asyncio.sleep(interval)

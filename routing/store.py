@@ -49,6 +49,12 @@ class QueueStore(Protocol):
     async def tasks(self) -> list[TaskState]:
         """All tasks (waiting, offered and assigned)."""
 
+    async def lead_round(self, seconds: float) -> bool:
+        """True when this worker should run the next dispatch round (others skip it)."""
+
+    async def waiting(self) -> list[TaskState]:
+        """Only the waiting tasks (what a dispatch round plans over)."""
+
     async def claim(self, task_id: str, agent_id: int, expires_at: float, now: float) -> bool:
         """Atomically reserve a waiting task for an available agent with a free slot."""
 
