@@ -122,9 +122,9 @@ class Ranker:
                     k: int) -> list[Recommendation]:
         """Top ``k`` for a customer: their history through the model, then popularity."""
         masks = self.masks(catalogue)
-        items, ages = self._latest(history)
+        bought_items, items, ages = self._latest(history)
         bought = np.zeros(self.n_products, bool)
-        bought[items] = True
+        bought[bought_items] = True
         allowed = masks.available & ~(bought & ~masks.rebuyable)
         picked: list[Recommendation] = []
         if len(items) and not isinstance(self.artifact.model, Popularity):
@@ -172,14 +172,16 @@ class Ranker:
         return picked + self._popular(None, allowed, masks, k, picked)
 
     # -- helpers -----------------------------------------------------------------------
-    def _latest(self, history: CustomerHistory) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct known products and the age (days) of each one's latest purchase,
-        relative to the customer's latest purchase."""
+    def _latest(self, history: CustomerHistory,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All distinct known products bought; the (at most MAX_HISTORY) most recent of
+        them with the age in days of each one's latest purchase, relative to the
+        customer's latest purchase."""
         index = self.index
         cols = np.fromiter((index.get(p, -1) for p in history.product_ids), dtype=np.int64,
                            count=len(history.product_ids))
         if not len(cols):
-            return cols, np.empty(0)
+            return cols, cols, np.empty(0)
         times = _seconds(history.times)
         newest = times.max()
         known = cols >= 0
@@ -187,12 +189,13 @@ class Ranker:
         order = np.argsort(-times, kind="stable")
         cols, first = np.unique(cols[order], return_index=True)
         ages = (newest - times[order][first]) / 86_400.0
+        everything = cols
         if len(cols) > MAX_HISTORY:
             # Bounds the work per request for the heaviest buyers; with a 7-day half-life
             # the products left out weigh almost nothing.
             recent = np.sort(np.argsort(ages, kind="stable")[:MAX_HISTORY])
             cols, ages = cols[recent], ages[recent]
-        return cols, ages
+        return everything, cols, ages
 
     def _explained(self, scores: np.ndarray, allowed: np.ndarray, items: np.ndarray,
                    weights: np.ndarray, masks: _Masks, k: int, reason: str,

@@ -144,3 +144,12 @@ async def test_retrain_saves_and_swaps_and_reload_picks_up_new_files(tmp_path: P
     assert await other.reload_if_changed(tmp_path) is True
     assert other.model_info.version == meta.version
     assert await other.reload_if_changed(tmp_path) is False
+
+
+async def test_history_cap_still_excludes_every_bought_product(monkeypatch) -> None:
+    import recommend.ranking
+
+    monkeypatch.setattr(recommend.ranking, "MAX_HISTORY", 1)
+    recs = await service().for_customer("a0", 8)
+    assert recs[0].explanation == "because you bought Holder"   # only the latest counts
+    assert not {"a0", "a1", "a2"} & {r.product_id for r in recs}

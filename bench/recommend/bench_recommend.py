@@ -1,0 +1,114 @@
+"""Recommender benchmark on the UCI Online Retail data set: accuracy and serving latency.
+
+    .venv/bin/python bench/recommend/bench_recommend.py [--data PATH] [--json OUT]
+
+Accuracy: every registered model side by side in one run, on leave-last-new-product-out
+and on the strict next-basket protocol (HR@10, NDCG@10, training seconds). Latency: the
+default model (and the others) served through ``RecommendationService`` with an in-memory
+purchase source, per request, for every customer, for baskets (the products of real
+orders) and for similar-to-product on every product. Skips, saying why, when the data set
+is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "online_retail" / "online_retail.csv.gz"
+
+
+def accuracy(log, names: list[str]) -> dict:
+    from recommend.evaluation import evaluate, leave_last_new_out, next_basket
+    from recommend.models import create
+
+    out = {}
+    for protocol, make_split in (("last-new", leave_last_new_out), ("next-basket", next_basket)):
+        split = make_split(log)
+        for name in names:
+            r = evaluate(lambda n=name: create(n), split)
+            out.setdefault(name, {})[protocol] = {
+                "hr@10": round(r.hr, 4), "ndcg@10": round(r.ndcg, 4),
+                "train_seconds": round(r.train_seconds, 2), "customers": r.n_customers}
+            print(f"{protocol:<12}{name:<22}HR@10 {r.hr:.4f}  NDCG@10 {r.ndcg:.4f}  "
+                  f"train {r.train_seconds:.2f} s", flush=True)
+    return out
+
+
+def percentiles(samples: list[float]) -> dict:
+    ms = np.array(samples) * 1e3
+    return {"n": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 3),
+            "p99_ms": round(float(np.percentile(ms, 99)), 3),
+            "max_ms": round(float(ms.max()), 3)}
+
+
+async def latency(log, name: str, k: int = 10) -> dict:
+    from recommend.service import RecommendationService
+    from recommend.sources import MemoryPurchaseSource
+    from recommend.training import train
+
+    artifact = train(log, name)
+    service = RecommendationService(MemoryPurchaseSource(log), artifact)
+    frame = log.frame
+    customers = list(dict.fromkeys(frame["customer"]))
+    baskets = [list(g) for _, g in frame.groupby("order")["product"]][:3000]
+    products = list(dict.fromkeys(frame["product"]))
+    calls = {
+        "for_customer": (service.for_customer, customers),
+        "for_basket": (service.for_basket, baskets),
+        "similar_to": (service.similar_to, products),
+    }
+    await service.for_customer(customers[0], k)          # warm: catalogue masks
+    out = {}
+    gc.disable()   # measure the code, not a collector pause landing in one request
+    try:
+        for kind, (call, args) in calls.items():
+            samples = []
+            for arg in args:
+                started = time.perf_counter()
+                await call(arg, k)
+                samples.append(time.perf_counter() - started)
+            out[kind] = percentiles(samples)
+            print(f"latency {name:<22}{kind:<13}{out[kind]}", flush=True)
+    finally:
+        gc.enable()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--skip-accuracy", action="store_true")
+    args = parser.parse_args()
+    if not args.data.is_file():
+        print(f"SKIP: Online Retail data set not found at {args.data} "
+              "(expected ../shared/datasets/online_retail/online_retail.csv.gz)")
+        return 0
+    from recommend.data import read_online_retail
+    from recommend.models import registered_names
+
+    log = read_online_retail(args.data)
+    frame = log.frame
+    print(f"data: {len(log)} lines, {frame['customer'].nunique()} customers, "
+          f"{frame['product'].nunique()} products, {frame['order'].nunique()} orders")
+    names = registered_names()
+    results = {"accuracy": {} if args.skip_accuracy else accuracy(log, names), "latency": {}}
+    for name in names:
+        results["latency"][name] = asyncio.run(latency(log, name))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
