@@ -1,0 +1,49 @@
+"""The domain language model: corpus from Rasa NLU YAML + CRM vocabulary, rebuilt on change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.voice import langmodel
+from bot.voice.sphinx import DomainModel
+
+NLU = '''version: "3.1"
+nlu:
+  - intent: check_order_status
+    examples: |
+      - where is my order [12345](order_number)
+      - track my parcel please
+  - lookup: product
+    examples: |
+      - teapot
+'''
+
+
+def test_corpus_reads_rasa_yaml_products_and_digits(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "orders.yml").write_text(NLU)
+    corpus = langmodel.build_corpus(tmp_path, products=["Blue Teapot"])
+    sentences = set(corpus.sentences)
+    assert "where is my order one two three four five" in sentences
+    assert "track my parcel please" in sentences
+    assert "i want to buy the blue teapot" in sentences
+    assert any(s.startswith("my order number is ") for s in sentences)
+    known = langmodel.dictionary_words()
+    assert all(w in known for s in sentences for w in s.split())
+
+
+def test_model_files_are_content_addressed_and_rebuilt_on_change(tmp_path: Path) -> None:
+    nlu = tmp_path / "nlu"
+    nlu.mkdir()
+    (nlu / "a.yml").write_text(NLU)
+    model = DomainModel(nlu, tmp_path / "cache", check_every=0)
+    first = model.files()
+    assert first is not None and first.arpa.read_text().lstrip().startswith("Corpus")
+    assert "\\data\\" in first.arpa.read_text()
+    assert model.files() == first  # unchanged corpus: same files, nothing rebuilt
+    (nlu / "b.yml").write_text(NLU.replace("track my parcel please", "send me a new invoice"))
+    second = model.files()
+    assert second is not None and second.key != first.key
+    assert "invoice" in second.dictionary.read_text()
+    model.set_products(["Garden Hose"])
+    assert model.files().key not in (first.key, second.key)
