@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -159,9 +160,10 @@ def plan(arrivals_csv: str | None, database_url: str | None, all_conversations: 
                    f"MAPE {accuracy.mape:.1%}, WAPE {accuracy.wape:.1%}")
 
 
-def _forecast(arrivals_csv, database_url, all_conversations, timezone, interval_minutes,
-              model, start, periods, holdout_weeks, aht):  # noqa: ANN001, ANN202 - CLI glue
-    """Forecast from a CSV (history or per-interval arrivals) or from the CRM."""
+def _forecast(arrivals_csv: str | None, database_url: str | None, all_conversations: bool,
+              timezone: str, interval_minutes: int, model: str, start: str | None,
+              periods: int, holdout_weeks: int, aht: float | None) -> tuple[Any, Any]:
+    """Forecast (and its hold-out accuracy) from a CSV, history or per-interval, or the CRM."""
     import asyncio
 
     from routing.staffing import planning
@@ -184,7 +186,7 @@ def _forecast(arrivals_csv, database_url, all_conversations, timezone, interval_
                                      start=start, periods=periods, holdout_weeks=holdout_weeks)
 
 
-def _simulation_summary(result, goal, runs: int) -> dict[str, float]:  # noqa: ANN001
+def _simulation_summary(result: Any, goal: Any, runs: int) -> dict[str, float]:
     """Mean of ``runs`` simulations of the plan next to the formula's service level."""
     import statistics
 
