@@ -126,12 +126,13 @@ def required_agents(work: Workload, target: StaffingTarget) -> StaffingResult:
 
     low = max(0, math.floor(work.traffic)) if target.patience_seconds is None else 0
     high = max(1, low + 1)
-    while not ok(high):
-        low, high = high, high * 2
-        if high > MAX_AGENTS:
+    # Check the ceiling before evaluating: Erlang B costs O(agents) per call.
+    while high > MAX_AGENTS or not ok(high):
+        if high >= MAX_AGENTS:
             raise StaffingTargetUnreachable(
                 f"more than {MAX_AGENTS} agents would be needed",
                 traffic=work.traffic, service_level=target.service_level)
+        low, high = high, min(high * 2, MAX_AGENTS)
     while high - low > 1:  # invariant: not ok(low) (or low is a lower bound), ok(high)
         mid = (low + high) // 2
         if ok(mid):

@@ -53,3 +53,11 @@ def test_bad_input_is_a_usage_error(extra: list[str]) -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "Error" in result.output
+
+
+def test_unreachable_target_is_reported_not_computed_forever() -> None:
+    result = CliRunner().invoke(main, [
+        "staffing", "required", "--arrivals", "1e9", "--aht", "180", "--answer-within", "20",
+        "--target", "0.8", "--json"])
+    assert result.exit_code == 2
+    assert "more than 100000 agents" in result.output

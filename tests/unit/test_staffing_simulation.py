@@ -1,8 +1,8 @@
 """The discrete-event simulation agrees with the Erlang formulas (fixed seeds, small runs).
 
 Tolerance: 0.03 absolute on service level and 0.015 on P(abandon). With ~60 000 simulated
-contacts the run-to-run standard deviation of the service level is about 0.008 (measured
-over seeds, see BENCHMARKS.md), so the bound is over three standard deviations.
+contacts the run-to-run standard deviation of the service level is about 0.007 (measured
+over seeds, see BENCHMARKS.md), so the bound is about four standard deviations.
 """
 
 from __future__ import annotations
