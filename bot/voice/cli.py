@@ -8,7 +8,22 @@ from pathlib import Path
 import click
 
 
-def _config():  # noqa: ANN202 - heavy imports stay inside commands
+def _engine(kind: str, name: str | None):  # noqa: ANN202 - heavy imports stay inside commands
+    """The STT or TTS engine by registry name; a usage error (not a traceback) when unknown."""
+    from bot.cli import load_settings
+    from bot.voice.errors import UnknownEngine
+    from bot.voice.registry import make_stt, make_tts
+
+    settings = load_settings()
+    try:
+        if kind == "stt":
+            return make_stt(name or settings.voice_stt_engine, _config())
+        return make_tts(name or settings.voice_tts_engine, _config())
+    except UnknownEngine as exc:
+        raise click.BadParameter(exc.message, param_hint="--engine") from exc
+
+
+def _config():  # noqa: ANN202
     from bot.cli import load_settings
     from bot.voice.setup import voice_config
 
@@ -29,12 +44,10 @@ def voice() -> None:
               "object per line.")
 def transcribe(files: tuple[str, ...], engine: str | None, language: str, as_json: bool) -> None:
     """Print one transcript per audio file (WAV any rate, FLAC, webm/ogg, mp3)."""
-    from bot.cli import load_settings
     from bot.voice.audio import decode
-    from bot.voice.registry import make_stt
     from crm_core.errors import KefuError
 
-    stt = make_stt(engine or load_settings().voice_stt_engine, _config())
+    stt = _engine("stt", engine)
     failed = 0
     for name in files:
         try:
@@ -62,14 +75,11 @@ def transcribe(files: tuple[str, ...], engine: str | None, language: str, as_jso
 @click.option("--rate", type=int, default=None, help="Resample to this rate (Hz).")
 def say(text: str, out: str, language: str, engine: str | None, rate: int | None) -> None:
     """Synthesise TEXT to a file."""
-    from bot.cli import load_settings
     from bot.voice.audio import PHONE_RATE, resample, to_mp3, to_wav
-    from bot.voice.registry import make_tts
 
     if not text.strip():
         raise click.UsageError("TEXT is empty")
-    speech = make_tts(engine or load_settings().voice_tts_engine, _config()).synthesize(
-        text, language)
+    speech = _engine("tts", engine).synthesize(text, language)
     path = Path(out)
     audio = speech.audio
     if path.suffix.lower() in (".pcm", ".raw"):
