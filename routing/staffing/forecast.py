@@ -161,7 +161,11 @@ class SeasonalForecaster:
 
             raise NotFittedError("call fit(history) before predict()")
         slots = len(self.arrivals_)
-        begin = pd.Timestamp(start) if start is not None else self.history_end_
+        try:
+            begin = pd.Timestamp(start) if start is not None else self.history_end_
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(f"cannot read start time {start!r}",
+                               details={"field": "start"}) from exc
         begin = begin.floor(f"{self.interval_minutes}min")
         periods = slots if periods is None else int(periods)
         index = pd.date_range(begin, periods=periods, freq=f"{self.interval_minutes}min")

@@ -99,6 +99,14 @@ def test_unreadable_csv_is_a_usage_error(tmp_path: Path) -> None:
     assert "unreadable" in result.output
 
 
+@pytest.mark.parametrize("extra", [["--start", "tomorrow-ish"], ["--holdout-weeks", "9"],
+                                   ["--model", "kefu.prophet.v9"], ["--interval-minutes", "7"]])
+def test_bad_history_options_are_usage_errors(history_csv: Path, extra: list[str]) -> None:
+    result = invoke("--arrivals-csv", str(history_csv), *extra)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
 def test_supervisor_view_bundles_plan_table_and_png(arrivals_csv: Path) -> None:
     forecast = read_arrivals_csv(arrivals_csv, default_aht=240)
     plan = build_plan(forecast, StaffingTarget(20, 0.8),
