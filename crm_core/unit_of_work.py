@@ -12,10 +12,15 @@ so one instance can be handed to several service calls in turn; it is not re-ent
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Protocol, Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_core.errors import Conflict
 
 from crm_core.repositories import (
     AgentRepository,
@@ -91,8 +96,10 @@ class SqlUnitOfWork:
         await session.close()
 
     async def commit(self) -> None:
-        """Make everything done in this block permanent."""
-        await self.session.commit()
+        """Make everything done in this block permanent; ``Conflict`` if the database
+        refuses it (a unique key taken by a concurrent request, a vanished reference)."""
+        async with _integrity_as_conflict():
+            await self.session.commit()
 
     async def rollback(self) -> None:
         """Discard everything done since the last commit."""
@@ -100,4 +107,16 @@ class SqlUnitOfWork:
 
     async def flush(self) -> None:
         """Send pending changes (to get generated ids) without committing."""
-        await self.session.flush()
+        async with _integrity_as_conflict():
+            await self.session.flush()
+
+
+@asynccontextmanager
+async def _integrity_as_conflict() -> AsyncIterator[None]:
+    # Services check natural keys first, but two requests can still race between the
+    # check and the write: the constraint wins, and the caller gets a 409, not a 500.
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict("the change clashes with data saved meanwhile; reload and retry",
+                       details={"reason": str(exc.orig).splitlines()[0][:200]}) from exc

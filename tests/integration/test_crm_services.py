@@ -258,3 +258,22 @@ async def test_unit_of_work_rolls_back_unless_committed(uow) -> None:
         async with uow:
             async with uow:
                 pass
+
+
+async def test_database_constraints_become_conflicts(uow) -> None:
+    """A race past the service checks (simulated by writing directly) is a 409, and
+    foreign keys are enforced on SQLite too."""
+    from crm_core.models import Customer, OrderLine
+
+    async with uow:
+        uow.customers.add(Customer(name="A", email="same@example.com"))
+        await uow.commit()
+    with pytest.raises(Conflict):
+        async with uow:
+            uow.customers.add(Customer(name="B", email="same@example.com"))
+            await uow.commit()
+    with pytest.raises(Conflict):
+        async with uow:
+            uow.orders.add(OrderLine(order_id=424242, product_id=1, quantity=1,
+                                     unit_price=Decimal("1")))
+            await uow.flush()
