@@ -177,3 +177,18 @@ def test_parse_batch_matches_single_parses(tiny: KefuInterpreter, texts: list[st
 def test_non_string_input_does_not_raise(tiny: KefuInterpreter) -> None:
     for value in (None, 42, b"bytes", ["list"]):
         assert isinstance(tiny.parse(value), ParseResult)  # type: ignore[arg-type]
+
+
+async def test_micro_batching_groups_concurrent_parses(tiny: KefuInterpreter) -> None:
+    import asyncio
+
+    from bot.nlu.batching import MicroBatchingInterpreter
+
+    batcher = MicroBatchingInterpreter(tiny, max_batch=16, max_wait_ms=50)
+    texts = ["hi", "bye", "where is order KF-12345", "你好"] * 4
+    try:
+        results = await asyncio.gather(*(batcher.parse_async(t) for t in texts))
+    finally:
+        await batcher.close()
+    assert [r.to_dict() for r in results] == [tiny.parse(t).to_dict() for t in texts]
+    assert batcher.batches < len(texts)
