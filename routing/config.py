@@ -61,6 +61,8 @@ class RoutingConfig(_Strict):
     average_handle_seconds: dict[str, float] = Field(
         default_factory=lambda: {"chat": 420, "voice": 300, "email": 900})
     service_level_seconds: float = Field(default=60.0, gt=0)
+    intent_topics: dict[str, str] = Field(default_factory=dict)
+    negative_handoff_sentiment: float = Field(default=-0.7, ge=-1, le=1)
 
     def first_response_target(self, tier: str) -> float:
         """SLA first-response target (seconds) for a customer tier."""

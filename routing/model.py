@@ -64,6 +64,7 @@ class Task:
     customer_id: int | None = None
     sender_id: str | None = None
     reason: str | None = None
+    ticket_id: int | None = None
 
     @property
     def kind(self) -> ChannelKind:

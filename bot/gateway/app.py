@@ -74,4 +74,7 @@ def create_app(settings: Settings) -> web.Application:
     from bot.voice.setup import setup_voice
 
     setup_voice(app)  # /voice/turn, /voice/twilio, AudioSocket server (bot/voice)
+    from bot.gateway.console.setup import setup_console
+
+    setup_console(app)  # routing queue at keys.HANDOFF_SINK, agent console at /console
     return app

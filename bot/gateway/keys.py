@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from recommend.service import RecommendationService
     from bot.voice.audiosocket import AudioSocketServer
     from bot.voice.service import VoiceService
+    from bot.gateway.console.service import ConsoleService
     from routing.handoff import HandoffSink
+    from routing.live import LiveChatHub
+    from routing.router import Router
 
 SETTINGS: web.AppKey["Settings"] = web.AppKey("settings")
 DB_ENGINE: web.AppKey["AsyncEngine"] = web.AppKey("db_engine")
@@ -39,3 +42,9 @@ RECOMMENDER: web.AppKey["RecommendationService"] = web.AppKey("recommender")
 # Speech engines and the voice turn service (bot/voice); the Asterisk AudioSocket server.
 VOICE: web.AppKey["VoiceService"] = web.AppKey("voice")
 AUDIOSOCKET: web.AppKey["AudioSocketServer"] = web.AppKey("audiosocket")
+# The human-agent queue (routing/), the live chat between customers and agents, and the
+# agent console's service (bot/gateway/console); canned replies from config/console.yml.
+ROUTER: web.AppKey["Router"] = web.AppKey("router")
+LIVE_CHAT: web.AppKey["LiveChatHub"] = web.AppKey("live_chat")
+CONSOLE: web.AppKey["ConsoleService"] = web.AppKey("console")
+CANNED_RESPONSES: web.AppKey[list] = web.AppKey("canned_responses", list)

@@ -1,0 +1,1 @@
+"""The agent console: ``/console`` page, ``/console/api/...`` JSON and ``/console/ws``."""

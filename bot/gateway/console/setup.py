@@ -1,0 +1,106 @@
+"""Wire the queue and the console into the app: ``setup_console(app)``.
+
+One cleanup_ctx builds the router (Redis backend when ``redis_url`` is set, else
+in-process), the live-chat hub, the console service and ``QueueHandoff`` at
+``keys.HANDOFF_SINK``, and runs the routing loop (offer timeouts, dispatch) in the
+background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.gateway import keys
+
+
+def _load_canned(app: web.Application) -> list[dict[str, str]]:
+    import yaml
+
+    path = app[keys.SETTINGS].config_dir / "console.yml"
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [{"title": str(c["title"]), "text": str(c["text"])}
+            for c in data.get("canned_responses", [])]
+
+
+async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Router, hub, console service and handoff sink for the app's lifetime."""
+    from bot.gateway.console.service import ConsoleService
+    from crm_core.unit_of_work import SqlUnitOfWork
+    from routing.config import load_config
+    from routing.live import LiveChatHub
+    from routing.queue_handoff import QueueHandoff
+    from routing.router import Router
+
+    settings = app[keys.SETTINGS]
+    config = load_config(settings.config_dir / "routing.yml")
+    if settings.redis_url:
+        from routing.redis_store import RedisStore
+
+        store = RedisStore(settings.redis_url)
+    else:
+        from routing.memory import InMemoryStore
+
+        store = InMemoryStore()
+    router = Router(store, config)
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(app[keys.SESSION_FACTORY])
+
+    hub = LiveChatHub(csat_recorder=_csat_recorder(uow))
+    app[keys.ROUTER] = router
+    app[keys.LIVE_CHAT] = hub
+    app[keys.CONSOLE] = ConsoleService(router, hub, uow)
+    app[keys.CANNED_RESPONSES] = _load_canned(app)
+    app[keys.HANDOFF_SINK] = _queue_handoff(app, router, hub, uow)
+    loop_task = asyncio.create_task(router.run(interval=1.0))
+    yield
+    loop_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await loop_task
+    await store.close()
+
+
+def _csat_recorder(uow):  # noqa: ANN001, ANN202
+    async def record(session, score: int, comment: str | None) -> None:  # noqa: ANN001
+        from crm_core.services import csat
+
+        if session.conversation_id:
+            await csat.record_csat(uow(), session.conversation_id, score, comment)
+    return record
+
+
+def _queue_handoff(app: web.Application, router, hub, uow):  # noqa: ANN001, ANN202
+    from bot.dialogue.handoff import TicketHandoffSink
+    from routing.queue_handoff import QueueHandoff
+
+    async def tier(customer_id: int) -> str | None:
+        from crm_core.errors import CustomerNotFound
+        from crm_core.services import customers
+
+        try:
+            return str((await customers.get_customer(uow(), customer_id)).tier)
+        except CustomerNotFound:
+            return None
+
+    async def ticket_id(number: str) -> int | None:
+        from crm_core.services import tickets
+
+        return (await tickets.get_ticket_by_number(uow(), number)).id
+
+    tickets = TicketHandoffSink(uow, lambda: app[keys.SLA_POLICY])
+    return QueueHandoff(router, ticket_sink=tickets, tier_lookup=tier, hub=hub,
+                        ticket_lookup=ticket_id)
+
+
+def setup_console(app: web.Application) -> None:
+    """Register the routing cleanup_ctx and the console routes."""
+    from bot.gateway.console.views import add_routes
+
+    app.cleanup_ctx.append(routing_ctx)
+    add_routes(app)

@@ -1,0 +1,236 @@
+"""Console HTTP API (``/console/api/...``, bearer tokens from ``/api/v1/auth/login``) and
+the console WebSocket ``/console/ws?token=...``.
+
+WebSocket frames, client -> server: ``{"type": "accept"|"decline"|"resolve", "task_id"}``,
+``{"type": "message"|"note", "task_id", "text"}``, ``{"type": "transfer", "task_id",
+"to_agent"? , "topic"?}``, ``{"type": "presence", "presence"}``, ``{"type": "ping"}``.
+Server -> client: ``{"type": "hello", "agent", "tasks"}`` first; each request answered by
+``{"type": "ok", "request", "result"}`` or ``{"type": "error", "request", "error"}``; pushed
+events ``{"type": "routing", "event": "offered"|"expired"|..., "task_id", "task"?}`` and
+``{"type": "customer", "text", "conversation_id", "task_id"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.gateway import keys
+from bot.gateway.auth import Principal, current_principal, require_role, secured
+from bot.gateway.errors import error_body
+from crm_core.domain.enums import AgentRole
+from crm_core.errors import InvalidInput, KefuError, Unauthenticated
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def _service(request: web.Request):  # noqa: ANN202 - ConsoleService, typed via the key
+    return request.config_dict[keys.CONSOLE]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput("the body must be a JSON object") from exc
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return body
+
+
+def _int(value: Any, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{field} must be an integer", details={"field": field}) from exc
+
+
+async def page(request: web.Request) -> web.FileResponse:
+    """The console page (plain HTML and JS)."""
+    return web.FileResponse(STATIC / "console.html")
+
+
+async def me(request: web.Request) -> web.Response:
+    """Sign in to the queue: skills from the CRM, presence available."""
+    return web.json_response(await _service(request).sign_in(current_principal(request).agent_id))
+
+
+async def queue(request: web.Request) -> web.Response:
+    """The live queue (serving order) and, for supervisors, agents' load and SLA breaches."""
+    data = await _service(request).queue()
+    if not current_principal(request).has_role(AgentRole.SUPERVISOR):
+        data.pop("agents", None)
+    return web.json_response(data)
+
+
+async def supervisor(request: web.Request) -> web.Response:
+    """Supervisor view: queue length and waits, agents' load, SLA breaches."""
+    require_role(request, AgentRole.SUPERVISOR)
+    return web.json_response(await _service(request).queue())
+
+
+async def my_tasks(request: web.Request) -> web.Response:
+    """Offers and conversations the signed-in agent holds."""
+    return web.json_response(await _service(request).my_tasks(current_principal(request).agent_id))
+
+
+async def task_action(request: web.Request) -> web.Response:
+    """POST /console/api/tasks/{task_id}/{action}: accept, decline, resolve, messages,
+    notes, transfer."""
+    body = await _body(request) if request.can_read_body else {}
+    result = await _run(_service(request), current_principal(request),
+                        request.match_info["action"], request.match_info["task_id"], body)
+    return web.json_response(result)
+
+
+async def transcript(request: web.Request) -> web.Response:
+    """The conversation's messages so far."""
+    return web.json_response(await _service(request).transcript(
+        current_principal(request).agent_id, request.match_info["task_id"]))
+
+
+async def customer(request: web.Request) -> web.Response:
+    """Customer 360 panel (audited)."""
+    principal = current_principal(request)
+    return web.json_response(await _service(request).customer_360(
+        principal.agent_id, principal.role, _int(request.match_info["customer_id"], "customer_id")))
+
+
+async def presence(request: web.Request) -> web.Response:
+    """Set presence; offline requeues the agent's conversations."""
+    body = await _body(request)
+    requeued = await _service(request).set_presence(current_principal(request).agent_id,
+                                                    str(body.get("presence", "")))
+    return web.json_response({"presence": body.get("presence"), "requeued": requeued})
+
+
+async def canned(request: web.Request) -> web.Response:
+    """Canned responses from config/console.yml."""
+    return web.json_response(request.config_dict[keys.CANNED_RESPONSES])
+
+
+_ACTIONS = {"accept", "decline", "resolve", "message", "messages", "note", "notes", "transfer"}
+
+
+async def _run(service: Any, principal: Principal, action: str, task_id: str,
+               body: dict[str, Any]) -> dict[str, Any]:
+    agent = principal.agent_id
+    if action not in _ACTIONS:
+        raise InvalidInput(f"unknown action {action!r}", details={"allowed": sorted(_ACTIONS)})
+    if action == "accept":
+        return await service.accept(agent, task_id)
+    if action == "decline":
+        await service.decline(agent, task_id)
+        return {"task_id": task_id, "declined": True}
+    if action == "resolve":
+        return await service.resolve(agent, task_id)
+    if action in ("message", "messages"):
+        return await service.send(agent, task_id, body.get("text"))
+    if action in ("note", "notes"):
+        return await service.note(agent, task_id, body.get("text"))
+    to_agent = body.get("to_agent")
+    topic = body.get("topic")
+    if topic is not None and not isinstance(topic, str):
+        raise InvalidInput("topic must be a string", details={"field": "topic"})
+    return await service.transfer(agent, task_id, topic=topic,
+                                  to_agent=None if to_agent is None else _int(to_agent, "to_agent"))
+
+
+# --- WebSocket ------------------------------------------------------------------------------
+async def _ws_principal(request: web.Request) -> Principal:
+    from bot.gateway.auth import current_agent
+    from bot.gateway.tokens import verify_agent_token
+
+    secret = request.config_dict[keys.SETTINGS].secret_key
+    token = request.query.get("token", "")
+    if secret is None or not token:
+        raise Unauthenticated("connect with ?token=<bearer token from /api/v1/auth/login>")
+    claims = verify_agent_token(token, secret)
+    return await current_agent(request, Principal(claims.agent_id, AgentRole(claims.role)))
+
+
+async def console_ws(request: web.Request) -> web.StreamResponse:
+    """The console's live connection (see module docstring)."""
+    principal = await _ws_principal(request)  # 401 before the upgrade
+    service = _service(request)
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    agent_id = principal.agent_id
+    async with service.hub.agent_feed(agent_id) as feed:
+        pusher = asyncio.create_task(_push(ws, feed))
+        try:
+            agent = await service.sign_in(agent_id)
+            await ws.send_json({"type": "hello", "agent": agent,
+                                "tasks": await service.my_tasks(agent_id)})
+            await service.router.dispatch()
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await _ws_frame(ws, service, principal, msg.data)
+        finally:
+            pusher.cancel()
+    if not service.hub.has_agent_feed(agent_id):
+        # The agent's last console closed: their conversations go back to the queue.
+        await service.set_presence(agent_id, "offline")
+    return ws
+
+
+async def _push(ws: web.WebSocketResponse, feed: Any) -> None:
+    async for event in feed:
+        if ws.closed:
+            return
+        await ws.send_json(event.to_wire())
+
+
+async def _ws_frame(ws: web.WebSocketResponse, service: Any, principal: Principal,
+                    raw: str) -> None:
+    request_type = None
+    try:
+        try:
+            frame = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput("frames must be JSON objects") from exc
+        if not isinstance(frame, dict):
+            raise InvalidInput("frames must be JSON objects")
+        request_type = frame.get("type")
+        if request_type == "ping":
+            await ws.send_json({"type": "pong"})
+            return
+        if request_type == "presence":
+            result: Any = {"requeued": await service.set_presence(
+                principal.agent_id, str(frame.get("presence", "")))}
+        else:
+            task_id = frame.get("task_id")
+            if not isinstance(task_id, str):
+                raise InvalidInput("task_id must be a string", details={"field": "task_id"})
+            result = await _run(service, principal, str(request_type), task_id, frame)
+        await ws.send_json({"type": "ok", "request": request_type, "result": result})
+    except KefuError as exc:
+        await ws.send_json({"type": "error", "request": request_type,
+                            **error_body(exc.code, exc.message, exc.details)})
+    except Exception:  # noqa: BLE001 - keep the console connected; the trace is logged
+        log.exception("console frame failed")
+        await ws.send_json({"type": "error", "request": request_type, **error_body(
+            "internal_error", "Something went wrong on our side; it has been logged.")})
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the console's page, API and WebSocket."""
+    agent = AgentRole.AGENT
+    app.router.add_get("/console", page)
+    app.router.add_static("/console/static", STATIC)
+    app.router.add_get("/console/ws", console_ws)
+    app.router.add_get("/console/api/me", secured(me, agent))
+    app.router.add_get("/console/api/queue", secured(queue, agent))
+    app.router.add_get("/console/api/supervisor", secured(supervisor, AgentRole.SUPERVISOR))
+    app.router.add_get("/console/api/tasks", secured(my_tasks, agent))
+    app.router.add_get("/console/api/tasks/{task_id}/transcript", secured(transcript, agent))
+    app.router.add_post("/console/api/tasks/{task_id}/{action}", secured(task_action, agent))
+    app.router.add_get("/console/api/customers/{customer_id}", secured(customer, agent))
+    app.router.add_post("/console/api/presence", secured(presence, agent))
+    app.router.add_get("/console/api/canned", secured(canned, agent))

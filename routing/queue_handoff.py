@@ -1,0 +1,84 @@
+"""``QueueHandoff``: the bot's ``HandoffSink`` backed by the routing queue.
+
+The conversation is marked queued in the CRM and linked to a ticket that carries the
+transcript (the dialogue package's ``TicketHandoffSink`` does both), then it enters the
+queue with its priority signals: the customer's tier, the sentiment of the last turns, the
+topic from the last intent, the language and the channel. The customer is told the
+position and the estimated wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from routing.config import RoutingConfig
+from routing.handoff import HandoffRequest, HandoffResult, HandoffSink
+from routing.live import LiveChatHub, LiveEvent, LiveKind
+from routing.model import Task
+from routing.router import Router
+
+log = logging.getLogger(__name__)
+
+TierLookup = Callable[[int], Awaitable[str | None]]
+
+
+def task_id_for(request: HandoffRequest) -> str:
+    """One queue entry per conversation (a repeated handoff does not queue twice)."""
+    if request.conversation_id:
+        return f"conv-{request.conversation_id}"
+    return f"sender-{request.sender_id}"
+
+
+def task_from_request(request: HandoffRequest, config: RoutingConfig, *, tier: str | None,
+                      ticket_id: int | None = None) -> Task:
+    """The queue task for a handoff: priority and skills signals from the request."""
+    sentiment = request.sentiment_score
+    if sentiment is None and request.reason == "negative_sentiment":
+        sentiment = config.negative_handoff_sentiment
+    if request.reason == "vip_complaint":
+        tier = "vip"
+    return Task(
+        task_id=task_id_for(request), channel=request.channel, language=request.language or "en",
+        topic=config.intent_topics.get(request.intent or ""), tier=tier or "standard",
+        sentiment=sentiment, conversation_id=request.conversation_id or None,
+        customer_id=request.customer_id, sender_id=request.sender_id, reason=request.reason,
+        ticket_id=ticket_id)
+
+
+class QueueHandoff:
+    """Implements ``HandoffSink``: ticket with transcript, then the queue."""
+
+    def __init__(self, router: Router, *, ticket_sink: HandoffSink | None = None,
+                 tier_lookup: TierLookup | None = None, hub: LiveChatHub | None = None,
+                 ticket_lookup: Callable[[str], Awaitable[int | None]] | None = None) -> None:
+        self.router = router
+        self._tickets = ticket_sink
+        self._tier = tier_lookup
+        self._hub = hub
+        self._ticket_id = ticket_lookup
+
+    async def handoff(self, request: HandoffRequest) -> HandoffResult:
+        """Queue the conversation; the result carries position, wait and ticket number."""
+        ticket_number: str | None = None
+        ticket_id: int | None = None
+        if self._tickets is not None:
+            try:
+                ticket_number = (await self._tickets.handoff(request)).ticket_number
+                if ticket_number and self._ticket_id is not None:
+                    ticket_id = await self._ticket_id(ticket_number)
+            except Exception:  # noqa: BLE001 - the customer still gets a person
+                log.exception("could not open the handoff ticket for %s", request.sender_id)
+        tier = None
+        if request.customer_id is not None and self._tier is not None:
+            tier = await self._tier(request.customer_id)
+        task = task_from_request(request, self.router.config, tier=tier, ticket_id=ticket_id)
+        position = await self.router.enqueue(task)
+        if self._hub is not None:
+            self._hub.to_customer(request.sender_id, LiveEvent(
+                LiveKind.QUEUED, request.sender_id, request.conversation_id or None,
+                data={"position": position.position,
+                      "estimated_wait_seconds": position.estimated_wait_seconds}))
+        return HandoffResult(status="queued", queue_position=position.position,
+                             estimated_wait_seconds=position.estimated_wait_seconds,
+                             ticket_number=ticket_number)

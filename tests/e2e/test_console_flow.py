@@ -1,0 +1,147 @@
+"""End to end: a customer asks for a human, an agent takes them over the console WebSocket,
+they talk, the agent resolves, the customer's CSAT is stored; offers time out to others."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from bot.gateway import keys
+from tests.e2e.console_world import ConsoleWorld, ManualClock, console_app, login, seed
+
+
+@pytest.fixture
+async def world(sqlite_url: str) -> ConsoleWorld:
+    return await seed(sqlite_url)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, sqlite_url: str, world: ConsoleWorld, tmp_path,
+                 nlu_model_dir) -> Any:
+    app = console_app(sqlite_url, tmp_path / "data", nlu_model_dir)
+    client = await aiohttp_client(app)
+    router = app[keys.ROUTER]
+    router.clock = ManualClock(time.time())
+    return client
+
+
+async def next_frame(ws: Any, kind: str, event: str | None = None, timeout: float = 5) -> dict:
+    """The next frame of this type (and routing event), skipping others."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        frame = await ws.receive_json(timeout=max(0.1, deadline - asyncio.get_running_loop().time()))
+        if frame.get("type") == kind and (event is None or frame.get("event") == event):
+            return frame
+
+
+async def next_event(feed: Any, kind: str) -> Any:
+    while True:
+        event = await feed.get(timeout=5)
+        if event.kind.value == kind:
+            return event
+
+
+async def customer_asks_for_a_human(client: Any) -> tuple[Any, str, dict]:
+    chat = await client.ws_connect("/ws/chat")
+    await chat.send_json({"type": "hello"})
+    session = await next_frame(chat, "session")
+    await chat.send_json({"type": "message", "text": "/human_handoff"})
+    reply = await next_frame(chat, "bot")
+    return chat, session["session_id"], reply
+
+
+async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld) -> None:
+    app = client.server.app
+    hub = app[keys.LIVE_CHAT]
+    chat, sender, reply = await customer_asks_for_a_human(client)
+    assert "1" in reply["text"]  # "you are number 1 in the queue ..."
+    (waiting,) = (await app[keys.ROUTER].store.waiting())
+    assert waiting.task.sender_id == sender and waiting.task.ticket_id is not None
+
+    async with hub.customer_feed(sender) as customer:
+        token = await login(client, "alice")
+        console = await client.ws_connect(f"/console/ws?token={token}")
+        hello = await next_frame(console, "hello")
+        assert hello["agent"]["name"] == "Alice"
+        offer = await next_frame(console, "routing", "offered")
+        task_id = offer["task_id"]
+        assert offer["task"]["sender_id"] == sender
+        await console.send_json({"type": "accept", "task_id": task_id})
+        accepted = await next_frame(console, "ok")
+        assert accepted["result"]["status"] == "assigned"
+        joined = await next_event(customer, "agent_joined")
+        assert joined.agent_name == "Alice"
+
+        await console.send_json({"type": "message", "task_id": task_id,
+                                 "text": "Hi Ann, how can I help?"})
+        await next_frame(console, "ok")
+        said = await next_event(customer, "agent")
+        assert said.text == "Hi Ann, how can I help?"
+        assert await hub.post_customer_message(sender, "My mug arrived broken")
+        heard = await next_frame(console, "customer")
+        assert heard["text"] == "My mug arrived broken" and heard["task_id"] == task_id
+
+        await console.send_json({"type": "resolve", "task_id": task_id})
+        await next_frame(console, "ok")
+        ask = await next_event(customer, "csat_request")
+        await hub.submit_csat(sender, 5, "quick and kind")
+        rated = await next_frame(console, "routing", "csat")
+        assert rated["score"] == 5
+        await console.close()
+    await chat.close()
+
+    from crm_core.services import conversations, csat
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    uow = lambda: SqlUnitOfWork(app[keys.SESSION_FACTORY])  # noqa: E731
+    ratings = (await csat.list_csat(uow())).items
+    assert [(r.score, r.comment, r.agent_id) for r in ratings] == [
+        (5, "quick and kind", world.agents["alice"])]
+    conversation = await conversations.get_conversation(uow(), ask.conversation_id)
+    assert str(conversation.status) == "closed"
+    messages = (await conversations.list_messages(uow(), ask.conversation_id)).items
+    assert ("agent", "Hi Ann, how can I help?") in [(str(m.role), m.text) for m in messages]
+    assert await app[keys.ROUTER].store.tasks() == []
+
+
+async def test_unanswered_offer_times_out_and_goes_to_another_agent(client: Any) -> None:
+    app = client.server.app
+    router = app[keys.ROUTER]
+    first = await client.ws_connect(f"/console/ws?token={await login(client, 'alice')}")
+    await next_frame(first, "hello")
+    chat, _, _ = await customer_asks_for_a_human(client)
+    offer = await next_frame(first, "routing", "offered")
+    second = await client.ws_connect(f"/console/ws?token={await login(client, 'bob')}")
+    await next_frame(second, "hello")
+    router.clock.now += router.config.offer_timeout_seconds + 1
+    await router.tick()
+    expired = await next_frame(first, "routing", "expired")
+    assert expired["task_id"] == offer["task_id"]
+    again = await next_frame(second, "routing", "offered")
+    assert again["task_id"] == offer["task_id"]
+    await first.send_json({"type": "accept", "task_id": offer["task_id"]})
+    refused = await next_frame(first, "error")
+    assert refused["error"]["code"] == "offer_not_held"
+    for ws in (first, second, chat):
+        await ws.close()
+
+
+async def test_console_needs_a_valid_token_and_bad_input_is_4xx(client: Any) -> None:
+    resp = await client.get("/console/ws?token=nope")
+    assert resp.status == 401
+    assert (await client.get("/console/api/queue")).status == 401
+    token = await login(client, "alice")
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = await client.post("/console/api/tasks/x/explode", headers=auth, json={})
+    assert resp.status == 400
+    resp = await client.post("/console/api/tasks/conv-999/accept", headers=auth)
+    assert resp.status == 404
+    resp = await client.post("/console/api/presence", headers=auth, data="not json")
+    assert resp.status == 400
+    resp = await client.get("/console/api/supervisor", headers=auth)
+    assert resp.status == 403
+    page = await client.get("/console")
+    assert page.status == 200 and "kefu console" in await page.text()
