@@ -23,20 +23,28 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Migrate the database named by KEFU_DATABASE_URL (default: the embedded SQLite file)."""
+    from crm_core.errors import KefuError
     from crm_core.schema import upgrade as run_upgrade
 
     settings = _settings()
-    reached = asyncio.run(run_upgrade(settings.database_url, revision))
+    try:
+        reached = asyncio.run(run_upgrade(settings.database_url, revision))
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"database at revision {reached}")
 
 
 @db.command()
 def current() -> None:
     """Print the database's revision and whether it is at head."""
+    from crm_core.errors import KefuError
     from crm_core.schema import current_revision, head_revision
 
     settings = _settings()
-    at, head = asyncio.run(current_revision(settings.database_url)), head_revision()
+    try:
+        at, head = asyncio.run(current_revision(settings.database_url)), head_revision()
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
     state = "up to date" if at == head else "out of date: run `kefu db upgrade`"
     click.echo(f"current: {at or '(empty)'}  head: {head}  ({state})")
 

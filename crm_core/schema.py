@@ -4,10 +4,13 @@ to run on a database that is not at head (``ensure_current``)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from crm_core.db import create_engine
 from crm_core.errors import SchemaOutOfDate, ServiceUnavailable
@@ -56,12 +59,35 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+@asynccontextmanager
+async def _reachable(url: str) -> AsyncIterator[None]:
+    """Turn "cannot connect" (refused, unknown host or database, bad login) into
+    ``ServiceUnavailable`` with the URL minus its password."""
+    try:
+        yield
+    except (OSError, DBAPIError) as exc:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated is False \
+                and not _is_connect_error(exc):
+            raise
+        raise ServiceUnavailable(
+            f"cannot reach the database {_redact(url)}: {type(exc).__name__}: "
+            f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}",
+            details={"url": _redact(url)},
+        ) from exc
+
+
+def _is_connect_error(exc: DBAPIError) -> bool:
+    # No statement ran: the failure happened while connecting.
+    return not exc.statement
+
+
 async def current_revision(url: str) -> str | None:
-    """The revision the database at ``url`` is at (None for an empty database)."""
+    """The revision the database at ``url`` is at (None for an empty database);
+    ``ServiceUnavailable`` when it cannot be reached."""
     _quiet_alembic()
     engine = create_engine(url)
     try:
-        async with engine.connect() as connection:
+        async with _reachable(url), engine.connect() as connection:
             return await connection.run_sync(_current)
     finally:
         await engine.dispose()
@@ -78,7 +104,7 @@ async def _migrate(url: str, direction: str, revision: str) -> str | None:
 
     engine = create_engine(url)
     try:
-        async with engine.connect() as connection:
+        async with _reachable(url), engine.connect() as connection:
             reached = await connection.run_sync(run)
             await connection.commit()
             return reached
@@ -102,14 +128,32 @@ async def ensure_current(url: str) -> str:
     head = head_revision()
     try:
         current = await current_revision(url)
-    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot check"
+    except ServiceUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any other driver error also means "cannot check"
         raise ServiceUnavailable(
-            f"cannot reach the database to check its schema: {type(exc).__name__}: {exc}",
+            f"cannot check the database schema: {type(exc).__name__}: {exc}",
             details={"url": _redact(url)},
         ) from exc
+    if current != head and current is not None and not _known(current):
+        raise ServiceUnavailable(
+            f"the database is at schema revision {current}, which this version of kefu does "
+            f"not know (it expects {head}): a newer kefu migrated it; upgrade kefu",
+            details={"current": current, "head": head},
+        )
     if current != head:
         raise SchemaOutOfDate(current, head)
     return head
+
+
+def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def _redact(url: str) -> str:

@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core.errors import Conflict
-
 from crm_core.repositories import (
     AgentRepository,
     AuditRepository,

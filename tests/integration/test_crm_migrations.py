@@ -69,3 +69,17 @@ def test_serve_exits_with_the_fix_on_an_empty_database(sqlite_url: str, tmp_path
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "run `kefu db upgrade`" in err and "Traceback" not in err
+
+
+async def test_a_revision_from_newer_code_is_not_called_out_of_date(sqlite_url: str) -> None:
+    from sqlalchemy import text
+
+    await upgrade(sqlite_url)
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = 'f00dfeed'"))
+    await engine.dispose()
+    with pytest.raises(ServiceUnavailable) as exc:
+        await ensure_current(sqlite_url)
+    assert not isinstance(exc.value, SchemaOutOfDate)
+    assert "upgrade kefu" in exc.value.message and exc.value.details["current"] == "f00dfeed"
