@@ -30,7 +30,7 @@ class EASE(Recommender):
 
     registry_name = "kefu.ease.v1"
 
-    def __init__(self, l2: float = 100.0, max_items: int = 15000,
+    def __init__(self, l2: float = 50.0, max_items: int = 15000,
                  prune_top_k: int | None = None) -> None:
         self.l2 = l2
         self.max_items = max_items

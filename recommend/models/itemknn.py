@@ -27,7 +27,7 @@ class ItemKNN(Recommender):
 
     registry_name = "kefu.itemknn.v1"
 
-    def __init__(self, neighbours: int = 20, shrinkage: float = 0.0) -> None:
+    def __init__(self, neighbours: int = 10, shrinkage: float = 0.0) -> None:
         self.neighbours = neighbours
         self.shrinkage = shrinkage
 
