@@ -63,6 +63,7 @@ class RoutingConfig(_Strict):
     service_level_seconds: float = Field(default=60.0, gt=0)
     intent_topics: dict[str, str] = Field(default_factory=dict)
     negative_handoff_sentiment: float = Field(default=-0.7, ge=-1, le=1)
+    when_no_agents: Literal["ticket", "queue"] = "ticket"
 
     def first_response_target(self, tier: str) -> float:
         """SLA first-response target (seconds) for a customer tier."""

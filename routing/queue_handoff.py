@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from routing.config import RoutingConfig
 from routing.handoff import HandoffRequest, HandoffResult, HandoffSink
 from routing.live import LiveChatHub, LiveEvent, LiveKind
-from routing.model import Task
+from routing.model import Presence, Task
 from routing.router import Router
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,19 @@ class QueueHandoff:
         self._hub = hub
         self._ticket_id = ticket_lookup
 
+    async def staffed(self) -> bool:
+        """True when at least one agent is signed in (available, busy or away)."""
+        return any(a.presence is not Presence.OFFLINE for a in await self.router.store.agents())
+
     async def handoff(self, request: HandoffRequest) -> HandoffResult:
-        """Queue the conversation; the result carries position, wait and ticket number."""
+        """Queue the conversation; the result carries position, wait and ticket number.
+
+        With nobody signed in (and ``when_no_agents: ticket``, the default) the customer is
+        not left in an empty queue: the ticket is the answer, and agents pick it up later.
+        """
+        if (self.router.config.when_no_agents == "ticket" and self._tickets is not None
+                and not await self.staffed()):
+            return await self._tickets.handoff(request)
         ticket_number: str | None = None
         ticket_id: int | None = None
         if self._tickets is not None:

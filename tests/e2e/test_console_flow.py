@@ -56,16 +56,21 @@ async def customer_asks_for_a_human(client: Any) -> tuple[Any, str, dict]:
 async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld) -> None:
     app = client.server.app
     hub = app[keys.LIVE_CHAT]
+    router = app[keys.ROUTER]
+    token = await login(client, "alice")
+    console = await client.ws_connect(f"/console/ws?token={token}")
+    hello = await next_frame(console, "hello")
+    assert hello["agent"]["name"] == "Alice"
+    # Alice is signed in but away: the customer waits in the queue with a position.
+    await console.send_json({"type": "presence", "presence": "away"})
+    await next_frame(console, "ok")
     chat, sender, reply = await customer_asks_for_a_human(client)
-    assert "1" in reply["text"]  # "you are number 1 in the queue ..."
-    (waiting,) = (await app[keys.ROUTER].store.waiting())
+    assert "number 1 in the queue" in reply["text"]
+    (waiting,) = await router.store.waiting()
     assert waiting.task.sender_id == sender and waiting.task.ticket_id is not None
 
     async with hub.customer_feed(sender) as customer:
-        token = await login(client, "alice")
-        console = await client.ws_connect(f"/console/ws?token={token}")
-        hello = await next_frame(console, "hello")
-        assert hello["agent"]["name"] == "Alice"
+        await console.send_json({"type": "presence", "presence": "available"})
         offer = await next_frame(console, "routing", "offered")
         task_id = offer["task_id"]
         assert offer["task"]["sender_id"] == sender
@@ -127,6 +132,13 @@ async def test_unanswered_offer_times_out_and_goes_to_another_agent(client: Any)
     assert refused["error"]["code"] == "offer_not_held"
     for ws in (first, second, chat):
         await ws.close()
+
+
+async def test_nobody_signed_in_means_a_ticket_not_an_empty_queue(client: Any) -> None:
+    chat, _, reply = await customer_asks_for_a_human(client)
+    assert "ticket T-" in reply["text"]
+    assert await client.server.app[keys.ROUTER].store.tasks() == []
+    await chat.close()
 
 
 async def test_console_needs_a_valid_token_and_bad_input_is_4xx(client: Any) -> None:
