@@ -12,7 +12,7 @@ from crm_core.domain.enums import AgentRole, Channel, Presence
 from crm_core.errors import AgentNotFound, DuplicateKey, InvalidCredentials, InvalidInput
 from crm_core.models import Agent, AgentSkill
 from crm_core.repositories import Page
-from crm_core.services import audit
+from crm_core.services import audit, checks
 from crm_core.unit_of_work import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 10
@@ -43,7 +43,7 @@ def hash_password(password: str) -> str:
 
 def _check_skills(skills: dict[str, int]) -> None:
     for skill, level in skills.items():
-        if not skill.strip() or not 1 <= int(level) <= 5:
+        if not skill.strip() or len(skill) > 64 or not 1 <= int(level) <= 5:
             raise InvalidInput(f"skill {skill!r} needs a level from 1 to 5",
                                details={"field": "skills", "skill": skill, "level": level})
 
@@ -65,7 +65,8 @@ def _check_capacity(capacity: dict[str, Any]) -> dict[str, int]:
 async def create_agent(uow: UnitOfWork, data: NewAgent, *, actor: str) -> Agent:
     """Create an agent; ``DuplicateKey`` if the email is taken, ``InvalidInput`` for a short
     password, a skill level outside 1..5 or an unknown channel in ``capacity``."""
-    email = data.email.strip().lower()
+    email = (checks.text("email", data.email, 320, required=True) or "").lower()
+    name = checks.text("name", data.name, 200, required=True)
     if "@" not in email:
         raise InvalidInput("not an email address", details={"field": "email", "value": email})
     if len(data.password) < MIN_PASSWORD_LENGTH:
@@ -76,7 +77,7 @@ async def create_agent(uow: UnitOfWork, data: NewAgent, *, actor: str) -> Agent:
     async with uow:
         if await uow.agents.get_by_email(email) is not None:
             raise DuplicateKey("agent", "email", email)
-        agent = Agent(email=email, name=data.name.strip(), role=AgentRole(data.role),
+        agent = Agent(email=email, name=name, role=AgentRole(data.role),
                       password_hash=hash_password(data.password), languages=list(data.languages),
                       capacity=capacity, presence=Presence.OFFLINE, active=True,
                       skills=[AgentSkill(skill=s, level=int(lv)) for s, lv in data.skills.items()])

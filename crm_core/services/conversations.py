@@ -15,7 +15,7 @@ from crm_core.errors import (
 )
 from crm_core.models import Conversation, Message, utcnow
 from crm_core.repositories import Page
-from crm_core.services import audit
+from crm_core.services import audit, checks
 from crm_core.unit_of_work import UnitOfWork
 
 
@@ -36,12 +36,12 @@ async def start_conversation(uow: UnitOfWork, sender_id: str, channel: Channel, 
                              customer_id: int | None = None, language: str | None = None,
                              now: datetime | None = None) -> Conversation:
     """Open a new conversation handled by the bot."""
-    if not sender_id.strip():
-        raise InvalidInput("sender_id must not be empty", details={"field": "sender_id"})
+    sender_id = checks.text("sender_id", sender_id, 128, required=True)
+    language = checks.clip(language, 16)
     async with uow:
         if customer_id is not None and await uow.customers.get(customer_id) is None:
             raise CustomerNotFound(customer_id)
-        conversation = Conversation(sender_id=sender_id.strip(), channel=Channel(channel),
+        conversation = Conversation(sender_id=sender_id, channel=Channel(channel),
                                     customer_id=customer_id, language=language,
                                     status=ConversationStatus.BOT, started_at=now or utcnow())
         uow.conversations.add(conversation)
@@ -80,7 +80,8 @@ async def append_message(uow: UnitOfWork, conversation_id: int, role: MessageRol
         conversation = await _load(uow, conversation_id)
         _check_open(conversation)
         message = Message(conversation_id=conversation.id, role=MessageRole(role), text=text,
-                          intent=intent, confidence=confidence, sentiment=sentiment,
+                          intent=checks.clip(intent, 64), confidence=confidence,
+                          sentiment=sentiment,
                           created_at=now or utcnow())
         uow.conversations.add(message)
         await uow.commit()
@@ -115,7 +116,8 @@ async def hand_off(uow: UnitOfWork, conversation_id: int, reason: str, *,
     async with uow:
         conversation = await _load(uow, conversation_id)
         _check_open(conversation)
-        conversation.status, conversation.handoff_reason = ConversationStatus.QUEUED, reason
+        conversation.status = ConversationStatus.QUEUED
+        conversation.handoff_reason = checks.clip(reason, 200)
         audit.record(uow, actor, "conversation.handoff", "conversation", conversation.id,
                      {"reason": reason})
         await uow.commit()

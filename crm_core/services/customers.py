@@ -9,7 +9,7 @@ from crm_core.domain.enums import CustomerTier
 from crm_core.errors import CustomerNotFound, DuplicateKey, InvalidInput, ProductNotFound
 from crm_core.models import Customer, Product, utcnow
 from crm_core.repositories import Customer360, Page, normalize_email, normalize_phone
-from crm_core.services import audit
+from crm_core.services import audit, checks
 from crm_core.unit_of_work import UnitOfWork
 
 
@@ -83,10 +83,15 @@ async def customer_360(uow: UnitOfWork, customer_id: int) -> Customer360:
     return view
 
 
+_MAX = {"name": 200, "email": 320, "phone": 32, "country": 64, "preferred_language": 16}
+
+
 def _clean(field: str, value: str | None) -> str | None:
     if value is None:
         return None
-    value = value.strip()
+    value = checks.text(field, value, _MAX[field], required=field == "name")
+    if value is None:
+        return None
     if field == "email":
         value = normalize_email(value)
         if "@" not in value or value.startswith("@") or value.endswith("@"):
@@ -97,9 +102,7 @@ def _clean(field: str, value: str | None) -> str | None:
         if len(value.lstrip("+")) < 5:
             raise InvalidInput(f"not a phone number: {value!r}",
                                details={"field": "phone", "value": value})
-    elif field == "name" and not value:
-        raise InvalidInput("name must not be empty", details={"field": "name"})
-    return value or None
+    return value
 
 
 async def _check_email_free(uow: UnitOfWork, email: str | None, own_id: int | None) -> None:
@@ -115,8 +118,10 @@ async def create_customer(uow: UnitOfWork, data: NewCustomer, *, actor: str) -> 
     async with uow:
         await _check_email_free(uow, email, None)
         customer = Customer(
-            name=_clean("name", data.name), email=email, phone=phone, country=data.country,
-            preferred_language=data.preferred_language, tier=CustomerTier(data.tier),
+            name=_clean("name", data.name), email=email, phone=phone,
+            country=_clean("country", data.country),
+            preferred_language=_clean("preferred_language", data.preferred_language) or "en",
+            tier=CustomerTier(data.tier),
             consent_marketing=data.consent_marketing,
             consent_data_processing=data.consent_data_processing,
         )
@@ -139,7 +144,7 @@ async def update_customer(uow: UnitOfWork, customer_id: int, changes: CustomerCh
             value = getattr(changes, f.name)
             if value is None:
                 continue
-            if f.name in ("email", "phone", "name"):
+            if f.name in _MAX:
                 value = _clean(f.name, value)
             if f.name == "email":
                 await _check_email_free(uow, value, customer_id)
@@ -189,14 +194,17 @@ async def list_products(uow: UnitOfWork, *, q: str | None = None, category: str 
 
 async def create_product(uow: UnitOfWork, data: NewProduct, *, actor: str) -> Product:
     """Create a product; ``DuplicateKey`` if the SKU exists, ``InvalidInput`` on a bad price."""
+    sku = checks.text("sku", data.sku, 64, required=True)
+    name = checks.text("name", data.name, 300, required=True)
+    category = checks.text("category", data.category, 64)
     if data.price < 0 or data.stock < 0:
         raise InvalidInput("price and stock must not be negative",
                            details={"price": str(data.price), "stock": data.stock})
     async with uow:
-        if await uow.products.get_by_sku(data.sku) is not None:
-            raise DuplicateKey("product", "sku", data.sku)
-        product = Product(sku=data.sku.strip(), name=data.name.strip(), price=data.price,
-                          category=data.category, description=data.description,
+        if await uow.products.get_by_sku(sku) is not None:
+            raise DuplicateKey("product", "sku", sku)
+        product = Product(sku=sku, name=name, price=data.price,
+                          category=category, description=data.description,
                           stock=data.stock, rebuyable=data.rebuyable)
         uow.products.add(product)
         await uow.flush()

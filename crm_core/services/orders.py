@@ -20,7 +20,7 @@ from crm_core.errors import (
 )
 from crm_core.models import Order, OrderLine, utcnow
 from crm_core.repositories import Page
-from crm_core.services import audit
+from crm_core.services import audit, checks
 from crm_core.unit_of_work import UnitOfWork
 
 ORDER_NUMBER_PREFIX = "KF-"
@@ -84,6 +84,7 @@ async def place_order(uow: UnitOfWork, customer_id: int, lines: list[NewOrderLin
 
     ``InvalidInput`` for no lines or a quantity < 1, ``ProductNotFound`` for an unknown SKU,
     ``RuleViolation`` (code ``out_of_stock``) when stock is short."""
+    address = checks.text("shipping_address", shipping_address, 2000, required=True)
     if not lines or any(line.quantity < 1 for line in lines):
         raise InvalidInput("an order needs at least one line, each with quantity >= 1",
                            details={"field": "lines"})
@@ -93,7 +94,7 @@ async def place_order(uow: UnitOfWork, customer_id: int, lines: list[NewOrderLin
         # A unique placeholder until the id (and so the public number) is known.
         order = Order(number=uuid.uuid4().hex, customer_id=customer_id,
                       status=OrderStatus.PENDING, currency=currency,
-                      shipping_address=shipping_address.strip(), placed_at=utcnow(), lines=[])
+                      shipping_address=address, placed_at=utcnow(), lines=[])
         total = Decimal("0")
         for line in lines:
             product = await uow.products.get_by_sku(line.sku)
@@ -134,9 +135,7 @@ async def cancel_order(uow: UnitOfWork, number: str, *, actor: str,
 async def change_shipping_address(uow: UnitOfWork, number: str, address: str, *, actor: str,
                                   customer_id: int | None = None) -> Order:
     """Change where an order goes, only before it ships (``AddressChangeNotAllowed``)."""
-    address = address.strip()
-    if not address:
-        raise InvalidInput("the new address must not be empty", details={"field": "address"})
+    address = checks.text("address", address, 2000, required=True)
     async with uow:
         order = await load_order(uow, number, customer_id)
         rules.check_can_change_address(order.number, order.status)
@@ -158,7 +157,7 @@ async def request_return(uow: UnitOfWork, policy: SlaPolicy, number: str, *, act
         rules.check_can_return(order.number, order.status, order.delivered_at, now,
                                policy.return_window_days)
         order.status, order.returned_at, order.return_reason = (
-            OrderStatus.RETURNED, now, reason)
+            OrderStatus.RETURNED, now, checks.text("reason", reason, 2000))
         audit.record(uow, actor, "order.return", "order", order.number, {"reason": reason})
         await uow.commit()
     return order

@@ -20,7 +20,7 @@ from crm_core.errors import (
 )
 from crm_core.models import Ticket, TicketComment, utcnow
 from crm_core.repositories import Page
-from crm_core.services import audit
+from crm_core.services import audit, checks
 from crm_core.services.orders import load_order
 from crm_core.unit_of_work import UnitOfWork
 
@@ -59,9 +59,8 @@ async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, 
                         now: datetime | None = None) -> Ticket:
     """Open a ticket; priority and first-response / resolution due times come from the
     policy. The order (if any) must belong to the customer."""
-    subject = data.subject.strip()
-    if not subject:
-        raise InvalidInput("subject must not be empty", details={"field": "subject"})
+    subject = checks.text("subject", data.subject, 300, required=True)
+    category = checks.text("category", data.category, 64)
     now = now or utcnow()
     async with uow:
         customer = await uow.customers.get(data.customer_id)
@@ -73,11 +72,11 @@ async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, 
         if data.conversation_id is not None and \
                 await uow.conversations.get(data.conversation_id) is None:
             raise ConversationNotFound(data.conversation_id)
-        priority = rules.choose_priority(policy, data.priority, data.category, customer.tier)
+        priority = rules.choose_priority(policy, data.priority, category, customer.tier)
         first_due, resolution_due = rules.sla_due_times(policy, priority, now)
         ticket = Ticket(
             number=uuid.uuid4().hex, customer_id=customer.id, order_id=order_id,
-            conversation_id=data.conversation_id, subject=subject, category=data.category,
+            conversation_id=data.conversation_id, subject=subject, category=category,
             priority=priority, status=TicketStatus.NEW, channel=Channel(data.channel),
             first_response_due=first_due, resolution_due=resolution_due,
             created_at=now, updated_at=now,
@@ -90,7 +89,7 @@ async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, 
                                           body=data.description.strip(), public=True,
                                           created_at=now))
         audit.record(uow, actor, "ticket.create", "ticket", ticket.number,
-                     {"priority": str(priority), "category": data.category})
+                     {"priority": str(priority), "category": category})
         await uow.commit()
     return ticket
 
@@ -187,9 +186,7 @@ async def add_comment(uow: UnitOfWork, ticket_id: int, body: str, *, actor: str,
 
     An agent's first public reply stamps ``first_responded_at`` and opens a new ticket; a
     customer's reply on a pending or solved ticket reopens it. Closed tickets take none."""
-    body, now = body.strip(), now or utcnow()
-    if not body:
-        raise InvalidInput("comment body must not be empty", details={"field": "body"})
+    body, now = checks.text("body", body, 20_000, required=True), now or utcnow()
     if author_type not in ("agent", "customer", "bot", "system"):
         raise InvalidInput(f"unknown author type {author_type!r}",
                            details={"field": "author_type", "value": author_type})

@@ -277,3 +277,20 @@ async def test_database_constraints_become_conflicts(uow) -> None:
             uow.orders.add(OrderLine(order_id=424242, product_id=1, quantity=1,
                                      unit_price=Decimal("1")))
             await uow.flush()
+
+
+async def test_over_long_or_empty_input_is_invalid_not_a_database_error(uow, policy) -> None:
+    ann = await _customer(uow)
+    with pytest.raises(InvalidInput) as exc:
+        await tickets.create_ticket(uow, policy, tickets.NewTicket(
+            customer_id=ann.id, subject="x" * 301), actor="bot")
+    assert exc.value.details == {"field": "subject", "max_length": 300, "length": 301}
+    with pytest.raises(InvalidInput):
+        await customers.create_customer(uow, customers.NewCustomer(name="  "), actor="system")
+    with pytest.raises(InvalidInput):
+        await customers.update_customer(uow, ann.id, customers.CustomerChanges(
+            country="c" * 65), actor="system")
+    # What the system writes itself is cut to fit rather than refused.
+    conv = await conversations.start_conversation(uow, "s-1", Channel.VOICE)
+    queued = await conversations.hand_off(uow, conv.id, "r" * 500, actor="bot")
+    assert len(queued.handoff_reason) == 200
