@@ -157,3 +157,32 @@ async def test_console_needs_a_valid_token_and_bad_input_is_4xx(client: Any) -> 
     assert resp.status == 403
     page = await client.get("/console")
     assert page.status == 200 and "kefu console" in await page.text()
+
+
+async def test_customer_360_is_audited_and_limited_to_own_customers(
+        client: Any, world: ConsoleWorld) -> None:
+    ann = world.customer_id
+    sue = {"Authorization": f"Bearer {await login(client, 'sue')}"}
+    alice = {"Authorization": f"Bearer {await login(client, 'alice')}"}
+    resp = await client.get(f"/console/api/customers/{ann}", headers=alice)
+    assert resp.status == 403  # alice holds no conversation with Ann
+    resp = await client.get(f"/console/api/customers/{ann}", headers=sue)
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["customer"]["tier"] == "gold" and len(body["orders"]) == 1
+    assert (await client.get("/console/api/customers/99999", headers=sue)).status == 404
+    assert (await client.get("/console/api/customers/abc", headers=sue)).status == 400
+
+    from crm_core.services import audit
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    entries = (await audit.list_entries(
+        SqlUnitOfWork(client.server.app[keys.SESSION_FACTORY]), entity="customer",
+        entity_id=ann)).items
+    assert [(e.actor, e.action) for e in entries if e.action == "customer.view"] == [
+        (f"agent:{world.agents['sue']}", "customer.view")]
+
+    resp = await client.get("/console/api/supervisor", headers=sue)
+    assert resp.status == 200
+    view = await resp.json()
+    assert {"queue_length", "longest_wait_seconds", "sla_breaches", "agents"} <= set(view)
