@@ -89,6 +89,8 @@ class AudioSocketServer:
             await _Call(self, reader, writer, stats).run()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the caller hung up without a hang-up frame
+        except asyncio.CancelledError:
+            pass  # the server is shutting down: end the call quietly
         except Exception:  # noqa: BLE001 - one broken call must not stop the server
             log.exception("AudioSocket call %s failed", stats.call_id)
             writer.write(encode_frame(KIND_ERROR, b"\x03"))

@@ -1,0 +1,176 @@
+"""Voice benchmark: word error rate and latency, generic vs domain model, 16 vs 8 kHz;
+AudioSocket end of caller speech -> first reply audio frame.
+
+    .venv/bin/python bench/voice/bench_voice.py [--voices 3] [--limit 50] [--generic-limit 20]
+        [--calls 10]
+
+Speech is synthesised with espeak-ng voices at run time (nothing downloaded). The domain
+model is built from config/nlu (the real NLU training data) plus kefu's phrase list; the
+benchmark reports how many reference sentences occur verbatim in that corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.messages import BotMessage, UserMessage  # noqa: E402
+from bot.settings import DEFAULT_CONFIG_DIR  # noqa: E402
+from bot.voice import audio as va  # noqa: E402
+from bot.voice import espeak, langmodel  # noqa: E402
+from bot.voice.sphinx import DomainModel, PocketsphinxSTT  # noqa: E402
+
+VOICES = [("en-us", 165), ("en-us+f3", 145), ("en", 180), ("en-us+m3", 200)]
+
+
+def word_errors(ref: list[str], hyp: list[str]) -> int:
+    """Levenshtein distance over words."""
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
+def sentences(limit: int) -> list[str]:
+    lines = (Path(__file__).with_name("sentences.txt")).read_text().splitlines()
+    return [langmodel.normalize(s) for s in lines if s and not s.startswith("#")][:limit]
+
+
+def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
+                generic_limit: int) -> None:
+    domain = PocketsphinxSTT(DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache), pool_size=1)
+    generic = PocketsphinxSTT(None, pool_size=1, name="kefu.pocketsphinx_generic.v1")
+    domain.warm()
+    generic.warm()
+    _row.voices = len(voices)  # type: ignore[attr-defined]
+    corpus = set(domain.model.files() and langmodel.build_corpus(DEFAULT_CONFIG_DIR / "nlu")
+                 .sentences)
+    verbatim = sum(r in corpus for r in refs)
+    print(f"{len(refs)} sentences x {len(voices)} voices; {verbatim} occur verbatim in the "
+          f"domain corpus\n")
+    clips = [(i, r, espeak.synthesize(r, voice=v, words_per_minute=s))
+             for i, r in enumerate(refs) for v, s in voices]
+    print("| model | rate | sentences | utterances | WER | recognition mean | p50 | p95 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for rate in (16000, 8000):
+        rows = {}
+        for name, stt, limit in (("generic", generic, generic_limit),
+                                 ("domain", domain, len(refs))):
+            rows[name] = [_measure(stt, ref, va.resample(clip, rate))
+                          for i, ref, clip in clips if i < limit]
+        _row("generic", rate, rows["generic"])
+        _row("domain", rate, rows["domain"][: len(rows["generic"])])
+        if generic_limit < len(refs):
+            _row("domain", rate, rows["domain"])
+
+
+def _measure(stt: PocketsphinxSTT, ref: str, audio: va.Audio) -> tuple[int, int, float]:
+    started = time.perf_counter()
+    result = stt.transcribe(audio)
+    seconds = time.perf_counter() - started
+    return word_errors(ref.split(), result.words.split()), len(ref.split()), seconds
+
+
+def _row(name: str, rate: int, results: list[tuple[int, int, float]]) -> None:
+    errors, words = sum(r[0] for r in results), sum(r[1] for r in results)
+    seconds = [r[2] for r in results]
+    q = statistics.quantiles(seconds, n=20, method="inclusive")
+    print(f"| {name} | {rate // 1000} kHz | first {len(results) // max(1, _row.voices)} | "
+          f"{len(results)} | {100 * errors / words:.1f}% | "
+          f"{1000 * statistics.mean(seconds):.0f} ms | {1000 * q[9]:.0f} ms | "
+          f"{1000 * q[18]:.0f} ms |", flush=True)
+
+
+_row.voices = 1  # type: ignore[attr-defined]
+
+
+class FixedReply:
+    async def handle(self, message: UserMessage) -> list[BotMessage]:
+        return [BotMessage(text="Thanks, let me check that for you."),
+                BotMessage(text="Is there anything else?")]
+
+
+async def audiosocket_latency(refs: list[str], calls: int, cache: Path) -> None:
+    """Caller sends speech at real-time pace; time from its last speech frame to first reply."""
+    from bot.voice.audiosocket import (
+        FRAME_BYTES, KIND_AUDIO, KIND_ID, AudioSocketServer, encode_frame, read_frame,
+    )
+    from bot.voice.service import VoiceService
+    from bot.voice.tts import EspeakTTS
+
+    stt = PocketsphinxSTT(DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache), pool_size=1)
+    stt.warm()
+    server = AudioSocketServer(VoiceService(stt, EspeakTTS(), FixedReply))
+    await server.start("127.0.0.1", 0)
+    latencies = []
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(encode_frame(KIND_ID, uuid.uuid4().bytes))
+
+    async def drain_reply() -> float | None:
+        first = None
+        while True:
+            try:
+                kind, _ = await asyncio.wait_for(read_frame(reader), 3.0 if first is None else 0.3)
+            except asyncio.TimeoutError:
+                return first
+            if kind == KIND_AUDIO and first is None:
+                first = time.perf_counter()
+
+    await drain_reply()  # the greeting
+    for ref in refs[:calls]:
+        clip = va.resample(espeak.synthesize(ref, voice="en-us"), 8000).pcm
+        clip += b"\x00" * (-len(clip) % FRAME_BYTES)
+        for i in range(0, len(clip), FRAME_BYTES):
+            writer.write(encode_frame(KIND_AUDIO, clip[i:i + FRAME_BYTES]))
+            await writer.drain()
+            await asyncio.sleep(0.02)
+        end_of_speech = time.perf_counter()
+
+        async def keep_line_open() -> None:  # silence keeps flowing like a real call
+            while True:
+                writer.write(encode_frame(KIND_AUDIO, b"\x00" * FRAME_BYTES))
+                await writer.drain()
+                await asyncio.sleep(0.02)
+
+        silence = asyncio.create_task(keep_line_open())
+        first = await drain_reply()
+        silence.cancel()
+        if first is not None:
+            latencies.append(first - end_of_speech)
+    writer.close()
+    await server.close()
+    q = statistics.quantiles(latencies, n=20, method="inclusive") if len(latencies) > 1 \
+        else latencies * 19
+    print(f"\nAudioSocket end of speech -> first reply audio frame ({len(latencies)} turns, "
+          f"VAD hangover {server.vad.hangover * 1000:.0f} ms included): mean "
+          f"{1000 * statistics.mean(latencies):.0f} ms, p50 {1000 * q[9]:.0f} ms, "
+          f"p95 {1000 * q[18]:.0f} ms, max {1000 * max(latencies):.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--voices", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--generic-limit", type=int, default=20,
+                        help="sentences for the (slow) generic model; domain runs on all")
+    args = parser.parse_args()
+    refs = sentences(args.limit)
+    with tempfile.TemporaryDirectory() as tmp:
+        recognition(refs, VOICES[: args.voices], Path(tmp), min(args.generic_limit, len(refs)))
+        asyncio.run(audiosocket_latency(refs, args.calls, Path(tmp)))
+
+
+if __name__ == "__main__":
+    main()
