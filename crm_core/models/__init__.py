@@ -14,3 +14,4 @@ __all__ = [
     "Agent", "AgentSkill", "AuditEntry", "Base", "Conversation", "CsatRating", "Customer",
     "Message", "Order", "OrderLine", "Product", "Ticket", "TicketComment", "utcnow",
 ]
+import crm_core.analytics.models  # noqa: E402, F401 - analytics table on Base.metadata
