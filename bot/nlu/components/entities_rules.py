@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.nlu.components.base import Component, Message
-from bot.nlu.components.entity_patterns import BUILTIN_PATTERNS, compile_patterns
+from bot.nlu.components.entity_patterns import BUILTIN_PATTERNS, compile_patterns, normalize
 from bot.nlu.errors import PipelineConfigError
 from bot.nlu.registry import register
 from bot.nlu.text import HAN
@@ -33,7 +33,8 @@ def _matches(text: str, name: str, pattern: re.Pattern[str], extractor: str) -> 
         group = "value" if "value" in pattern.groupindex and match.group("value") else 0
         start, end = match.span(group)
         if end > start:
-            found.append(Entity(name, text[start:end], start, end, text[start:end], extractor))
+            surface = text[start:end]
+            found.append(Entity(name, normalize(name, surface), start, end, surface, extractor))
     return found
 
 

@@ -1,7 +1,8 @@
 """Built-in regular expressions for kefu's entities (English and Chinese forms).
 
-Order numbers: kefu's CRM numbers orders ``KF-`` + digits; customers also type the bare
-digits (5-10 of them). Tickets are ``T-`` / ``TK-`` + digits, or digits right after the word
+Order numbers: kefu's CRM numbers orders ``KF-`` + digits (``KF-100001``); customers also
+type the bare digits (5-10 of them) or "kf100001". Values are normalised to the CRM's form
+(``normalize``). Tickets are ``T-`` / ``TK-`` + digits, or digits right after the word
 "ticket" / "case" / "工单". A digit string that is part of an email, a phone number, an
 amount or a date is not an order number: the extractor keeps the earliest, longest match
 in the order the patterns are listed here.
@@ -46,6 +47,20 @@ BUILTIN_PATTERNS: list[tuple[str, str]] = [
     ("order_number", r"(?<![\d.,$€£¥￥/-])#?(?P<value>\d{5,10})(?![\d/]|\.\d|\s?(?:元|块|"
                      r"dollars?|usd|rmb|yuan|%))"),
 ]
+
+
+def normalize(entity: str, value: str) -> str:
+    """Canonical form the CRM looks up: ``KF-<digits>`` orders, ``T-<digits>`` tickets.
+
+    Bare order digits stay as typed (imported invoices have plain numbers).
+    """
+    if entity == "order_number":
+        match = re.fullmatch(r"(?:KF|ORD)-?(\d+)", value, re.IGNORECASE)
+        return f"KF-{match.group(1)}" if match else value.lstrip("#")
+    if entity == "ticket_number":
+        digits = re.sub(r"\D", "", value)
+        return f"T-{digits}" if digits else value
+    return value
 
 
 def compile_patterns(patterns: list[tuple[str, str]]) -> list[tuple[str, re.Pattern[str]]]:
