@@ -93,8 +93,10 @@ class EASE(Recommender):
         out = np.zeros((len(history), len(targets)), dtype=np.float32)
         r_ok, c_ok = rows >= 0, cols >= 0
         if r_ok.any() and c_ok.any():
-            block = self.B_[rows[r_ok]][:, cols[c_ok]]
-            block = block.toarray() if sp.issparse(block) else block
+            if sp.issparse(self.B_):
+                block = self.B_[rows[r_ok]][:, cols[c_ok]].toarray()
+            else:   # gather only the needed cells, not whole rows
+                block = self.B_[np.ix_(rows[r_ok], cols[c_ok])]
             out[np.ix_(r_ok, c_ok)] = weights[r_ok, None] * block
         return out
 
