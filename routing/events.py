@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     REQUEUED = "requeued"
     TRANSFERRED = "transferred"
     FINISHED = "finished"
+    SLA_WARNING = "sla_warning"    # first-response deadline within the warning window
+    SLA_BREACHED = "sla_breached"  # deadline passed while still waiting: escalate
 
 
 @dataclass(frozen=True, slots=True)

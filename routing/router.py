@@ -57,6 +57,8 @@ class Router:
         self.config = config
         self.clock = clock
         self.events = events or EventBus()
+        # Which SLA level each waiting task was last told about (per worker, in memory).
+        self._sla_seen: dict[str, EventKind] = {}
 
     # --- agents ----------------------------------------------------------------------
     async def register_agent(self, profile: AgentProfile,
@@ -136,9 +138,36 @@ class Router:
         return expired
 
     async def tick(self) -> list[Offer]:
-        """One round of the background loop: expire stale offers, then dispatch."""
+        """One round of the background loop: expire stale offers, watch SLAs, dispatch."""
         await self.expire_offers()
+        await self.watch_sla()
         return await self.dispatch()
+
+    async def watch_sla(self) -> list[RoutingEvent]:
+        """Warn once when a waiting task's first-response deadline comes within the warning
+        window, and escalate once when it passes (events for consoles and the CRM)."""
+        now = self.clock()
+        window = self.config.priority.sla_warning_seconds
+        raised: list[RoutingEvent] = []
+        waiting = await self.store.waiting()
+        live = {t.task_id for t in waiting}
+        self._sla_seen = {k: v for k, v in self._sla_seen.items() if k in live}
+        for state in waiting:
+            due = state.task.sla_due_at
+            if due is None:
+                continue
+            level = (EventKind.SLA_BREACHED if now >= due
+                     else EventKind.SLA_WARNING if now >= due - window else None)
+            if level is None or self._sla_seen.get(state.task_id) in (level,
+                                                                       EventKind.SLA_BREACHED):
+                continue
+            self._sla_seen[state.task_id] = level
+            event = RoutingEvent(level, state.task_id, None, {
+                "due_in_seconds": round(due - now, 1), "ticket_id": state.task.ticket_id,
+                "tier": state.task.tier})
+            raised.append(event)
+            await self.events.publish(event)
+        return raised
 
     async def run(self, interval: float = 1.0) -> None:
         """Tick forever (the app runs this as a background task); with several workers on

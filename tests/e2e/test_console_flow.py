@@ -186,3 +186,30 @@ async def test_customer_360_is_audited_and_limited_to_own_customers(
     assert resp.status == 200
     view = await resp.json()
     assert {"queue_length", "longest_wait_seconds", "sla_breaches", "agents"} <= set(view)
+
+
+async def test_sla_breach_warns_consoles_and_escalates_the_ticket(client: Any) -> None:
+    app = client.server.app
+    router = app[keys.ROUTER]
+    console = await client.ws_connect(f"/console/ws?token={await login(client, 'sue')}")
+    await next_frame(console, "hello")
+    await console.send_json({"type": "presence", "presence": "away"})
+    await next_frame(console, "ok")
+    chat, _, _ = await customer_asks_for_a_human(client)
+    (waiting,) = await router.store.waiting()
+    router.clock.now = waiting.task.sla_due_at - 10
+    await router.tick()
+    warning = await next_frame(console, "routing", "sla_warning")
+    assert warning["task_id"] == waiting.task_id
+    router.clock.now = waiting.task.sla_due_at + 1
+    await router.tick()
+    await next_frame(console, "routing", "sla_breached")
+
+    from crm_core.services import tickets
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    ticket = await tickets.get_ticket(SqlUnitOfWork(app[keys.SESSION_FACTORY]),
+                                      waiting.task.ticket_id)
+    assert str(ticket.priority) == "urgent"
+    for ws in (console, chat):
+        await ws.close()

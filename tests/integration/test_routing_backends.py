@@ -206,3 +206,17 @@ async def test_snapshot_shows_breaches_and_load(router: Router) -> None:
     assert snap.sla_breaches == []
     router.clock.now += 200
     assert [t.task_id for t in (await router.snapshot()).sla_breaches] == ["a"]
+
+
+async def test_sla_warning_then_breach_once_each(router: Router) -> None:
+    await router.enqueue(Task("a"))  # standard: 300 s first-response target
+    router.clock.now += 100
+    assert await router.watch_sla() == []
+    router.clock.now += 100  # 100 s left, inside the 120 s warning window
+    (warning,) = await router.watch_sla()
+    assert warning.kind is EventKind.SLA_WARNING and warning.data["due_in_seconds"] == 100
+    assert await router.watch_sla() == []
+    router.clock.now += 101
+    (breach,) = await router.watch_sla()
+    assert breach.kind is EventKind.SLA_BREACHED
+    assert await router.watch_sla() == []

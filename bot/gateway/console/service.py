@@ -60,8 +60,10 @@ def task_json(state: TaskState, now: float, router: Router) -> dict[str, Any]:
 class ConsoleService:
     """Agent and supervisor actions (see module docstring)."""
 
-    def __init__(self, router: Router, hub: LiveChatHub, uow: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, router: Router, hub: LiveChatHub, uow: Callable[[], UnitOfWork],
+                 sla_policy: Callable[[], Any] | None = None) -> None:
         self.router, self.hub, self._uow = router, hub, uow
+        self._sla_policy = sla_policy
         self._names: dict[int, str] = {}
         router.events.subscribe(self._on_routing_event)
 
@@ -272,6 +274,13 @@ class ConsoleService:
     # --- routing events -> consoles and customers -----------------------------------------
     async def _on_routing_event(self, event: RoutingEvent) -> None:
         data = {"event": event.kind.value, "task_id": event.task_id, **event.data}
+        if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
+            # Every console hears it (supervisors act on it); a breach also escalates the
+            # conversation's ticket to urgent so its own SLA clock tightens.
+            self.hub.to_all_agents(LiveEvent(LiveKind.ROUTING, data=data))
+            if event.kind is EventKind.SLA_BREACHED:
+                await self._escalate(event.data.get("ticket_id"))
+            return
         if event.agent_id is not None and event.kind in (
                 EventKind.OFFERED, EventKind.EXPIRED, EventKind.DECLINED, EventKind.REQUEUED,
                 EventKind.TRANSFERRED, EventKind.ASSIGNED):
@@ -284,6 +293,14 @@ class ConsoleService:
         if event.kind in (EventKind.QUEUED, EventKind.OFFERED, EventKind.FINISHED,
                           EventKind.EXPIRED, EventKind.DECLINED, EventKind.REQUEUED):
             await self._tell_positions()
+
+    async def _escalate(self, ticket_id: int | None) -> None:
+        from crm_core.domain.enums import Priority
+        from crm_core.services import tickets
+
+        if ticket_id and self._sla_policy is not None:
+            await self._quietly(tickets.set_priority(
+                self._uow(), self._sla_policy(), ticket_id, Priority.URGENT, actor="system"))
 
     async def _tell_positions(self) -> None:
         """Every waiting customer hears their (possibly changed) position and wait."""

@@ -55,7 +55,7 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     hub = LiveChatHub(csat_recorder=_csat_recorder(uow))
     app[keys.ROUTER] = router
     app[keys.LIVE_CHAT] = hub
-    app[keys.CONSOLE] = ConsoleService(router, hub, uow)
+    app[keys.CONSOLE] = ConsoleService(router, hub, uow, lambda: app[keys.SLA_POLICY])
     app[keys.CANNED_RESPONSES] = _load_canned(app)
     app[keys.HANDOFF_SINK] = _queue_handoff(app, router, hub, uow)
     loop_task = asyncio.create_task(router.run(interval=1.0))
