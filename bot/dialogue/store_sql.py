@@ -1,31 +1,52 @@
 """The tracker store on the CRM: conversations and messages through ``crm_core``
-services, the Rasa-style events in a ``dialogue_events`` table of the same database.
+(its conversation service and unit of work), the Rasa-style events in a
+``dialogue_events`` table of the same database.
 
 ``dialogue_events`` belongs to the dialogue engine (its rows are the tracker, nothing
 else reads them); ``ensure_schema`` creates it if the CRM migrations have not.
+
+A turn costs two write transactions: the customer's message with its events, then the
+bot's messages with theirs. On SQLite (one writer at a time) the writes of one process
+queue on an asyncio lock instead of spinning in SQLite's busy handler, which sleeps up to
+100 ms per retry.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, insert, select
+import asyncio
+import contextlib
+from collections import OrderedDict
+
+from sqlalchemy import JSON, Integer, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.dialogue.store import StoredConversation
 from bot.dialogue.tracker import EventDict
 from bot.messages import BotMessage
 from bot.nlu.types import ParseResult
 from crm_core.domain.enums import Channel, MessageRole
+from crm_core.models import Message, utcnow
 from crm_core.unit_of_work import SqlUnitOfWork
 
-metadata = MetaData()
-dialogue_events = Table(
-    "dialogue_events", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("conversation_id", Integer, nullable=False, index=True),
-    Column("event", JSON, nullable=False),
-)
+
+class _DialogueBase(DeclarativeBase):
+    """The engine's own tables (not part of the CRM's migrations)."""
+
+
+class DialogueEvent(_DialogueBase):
+    """One tracker event of a conversation, in Rasa's wire format."""
+
+    __tablename__ = "dialogue_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+metadata = _DialogueBase.metadata
 _CHANNELS = {c.value for c in Channel}
 
 
@@ -44,11 +65,37 @@ def _clip(value: float | None, low: float, high: float) -> float | None:
     return None if value is None else min(max(float(value), low), high)
 
 
+class _EventCache:
+    """Recently used conversations' events, so a turn reads only the events added since
+    (by any worker: rows are fetched by id, and one sender's turns never overlap)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[int, tuple[int, list[EventDict]]] = OrderedDict()
+
+    def get(self, conversation_id: int) -> tuple[int, list[EventDict]]:
+        item = self._items.get(conversation_id)
+        if item is None:
+            return 0, []
+        self._items.move_to_end(conversation_id)
+        return item[0], list(item[1])
+
+    def put(self, conversation_id: int, last_id: int, events: list[EventDict]) -> None:
+        self._items[conversation_id] = (last_id, events)
+        self._items.move_to_end(conversation_id)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
 class CrmConversationStore:
     """Implements ``bot.dialogue.store.ConversationStore`` on the CRM database."""
 
-    def __init__(self, session_factory: async_sessionmaker) -> None:
+    def __init__(self, session_factory: async_sessionmaker, cache_size: int = 10_000) -> None:
         self._sessions = session_factory
+        bind = session_factory.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._write_lock: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
+        self._cache = _EventCache(cache_size)
 
     def _uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
@@ -57,46 +104,57 @@ class CrmConversationStore:
         """The sender's open conversation on this channel (new if none) and its events."""
         from crm_core.services import conversations
 
-        conv = await conversations.get_or_start_conversation(self._uow(), sender_id,
-                                                             crm_channel(channel))
+        uow = self._uow()
+        async with uow:
+            conv = await uow.conversations.latest_for_sender(sender_id, crm_channel(channel))
+        if conv is None:
+            async with self._write_lock:
+                conv = await conversations.get_or_start_conversation(
+                    self._uow(), sender_id, crm_channel(channel))
+        last_id, events = self._cache.get(conv.id)
         async with self._sessions() as session:
-            rows = await session.execute(
-                select(dialogue_events.c.event)
-                .where(dialogue_events.c.conversation_id == conv.id)
-                .order_by(dialogue_events.c.id))
-            events = [row[0] for row in rows]
-        return StoredConversation(conv.id, sender_id, channel, events)
+            rows = (await session.execute(
+                select(DialogueEvent.id, DialogueEvent.event)
+                .where(DialogueEvent.conversation_id == conv.id, DialogueEvent.id > last_id)
+                .order_by(DialogueEvent.id))).all()
+        if rows:
+            events.extend(row.event for row in rows)
+            last_id = rows[-1].id
+        self._cache.put(conv.id, last_id, events)
+        return StoredConversation(conv.id, sender_id, channel, list(events))
 
-    async def _append_events(self, conversation_id: int, events: list[EventDict]) -> None:
-        if not events:
+    async def _write(self, conversation_id: int, messages: list[Message],
+                     events: list[EventDict]) -> None:
+        if not (messages or events):
             return
-        async with self._sessions() as session:
-            await session.execute(insert(dialogue_events), [
-                {"conversation_id": conversation_id, "event": e} for e in events
-            ])
-            await session.commit()
+        rows = [DialogueEvent(conversation_id=conversation_id, event=e) for e in events]
+        async with self._write_lock:
+            uow = self._uow()
+            async with uow:
+                for message in messages:
+                    uow.conversations.add(message)
+                for row in rows:
+                    uow.conversations.add(row)
+                await uow.commit()
+        last_id, cached = self._cache.get(conversation_id)
+        if rows and last_id and all(r.id > last_id for r in rows):
+            self._cache.put(conversation_id, max(r.id for r in rows), cached + events)
 
     async def record_user(self, conv: StoredConversation, text: str, parse: ParseResult,
                           events: list[EventDict]) -> None:
-        """The customer's message with intent, confidence and sentiment, then the events."""
-        from crm_core.services import conversations
-
-        await conversations.append_message(
-            self._uow(), conv.conversation_id, MessageRole.CUSTOMER, text,
+        """The customer's message with intent, confidence and sentiment, and its events."""
+        message = Message(
+            conversation_id=conv.conversation_id, role=MessageRole.CUSTOMER, text=text,
             intent=parse.intent.name, confidence=_clip(parse.intent.confidence, 0.0, 1.0),
-            sentiment=_clip(parse.sentiment.score, -1.0, 1.0),
+            sentiment=_clip(parse.sentiment.score, -1.0, 1.0), created_at=utcnow(),
         )
-        await self._append_events(conv.conversation_id, events)
+        await self._write(conv.conversation_id, [message], events)
 
     async def record_bot(self, conv: StoredConversation, messages: list[BotMessage],
                          events: list[EventDict], changes: dict[str, Any]) -> None:
-        """The bot's replies, then the turn's events (the customer link and the handoff
-        are recorded by the actions through their services)."""
-        from crm_core.services import conversations
-
-        for message in messages:
-            text = message.text or (message.image or "")
-            if text:
-                await conversations.append_message(self._uow(), conv.conversation_id,
-                                                   MessageRole.BOT, text)
-        await self._append_events(conv.conversation_id, events)
+        """The bot's replies and the turn's events (the customer link and the handoff are
+        recorded by the actions through their services)."""
+        rows = [Message(conversation_id=conv.conversation_id, role=MessageRole.BOT,
+                        text=m.text or m.image or "", created_at=utcnow())
+                for m in messages if m.text or m.image]
+        await self._write(conv.conversation_id, rows, events)

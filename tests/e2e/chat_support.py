@@ -118,3 +118,28 @@ def chat_app_with_nlu(url: str, **kw: object):  # noqa: ANN201
     app = chat_app(url, **kw)
     app[keys.INTERPRETER] = trained_interpreter()
     return app
+
+
+_template: tuple[Path, Seeded] | None = None
+
+
+async def seed_fast(url: str) -> Seeded:
+    """``seed(url)``, but for SQLite a copy of one seeded file made once per test run."""
+    global _template  # noqa: PLW0603 - a per-process cache of test data
+    import shutil
+    import tempfile
+
+    from sqlalchemy.engine import make_url
+
+    if not url.startswith("sqlite"):
+        return await seed(url)
+    if _template is None:
+        path = Path(tempfile.mkdtemp(prefix="kefu-chat-seed-")) / "seed.sqlite3"
+        _template = (path, await seed(f"sqlite+aiosqlite:///{path}"))
+    source, seeded = _template
+    target = Path(make_url(url).database or "")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+    return seeded

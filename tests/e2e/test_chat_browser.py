@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.e2e.chat_support import Seeded, chat_app_with_nlu, seed
+from tests.e2e.chat_support import Seeded, chat_app_with_nlu, seed_fast as seed
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

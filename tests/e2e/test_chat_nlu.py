@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.chat_support import Seeded, chat_app_with_nlu, seed
+from tests.e2e.chat_support import Seeded, chat_app_with_nlu, seed_fast as seed
 
 
 @pytest.fixture

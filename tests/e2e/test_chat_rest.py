@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.chat_support import Seeded, chat_app, seed
+from tests.e2e.chat_support import Seeded, chat_app, seed_fast as seed
 
 
 @pytest.fixture
-async def seeded(database_url: str) -> Seeded:
-    return await seed(database_url)
+def url(request: pytest.FixtureRequest) -> str:
+    """SQLite by default; the tests marked ``both_databases`` also run on PostgreSQL."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return request.getfixturevalue("sqlite_url")
 
 
 @pytest.fixture
-async def client(aiohttp_client, database_url: str, seeded: Seeded):
-    return await aiohttp_client(chat_app(database_url))
+async def seeded(url: str) -> Seeded:
+    return await seed(url)
+
+
+@pytest.fixture
+async def client(aiohttp_client, url: str, seeded: Seeded):
+    return await aiohttp_client(chat_app(url))
+
+
+# The tracker store and the CRM writes must behave the same on PostgreSQL.
+both_databases = pytest.mark.parametrize("url", ["sqlite", pytest.param(
+    "postgres", marks=pytest.mark.postgres)], indirect=True)
 
 
 async def say(client, sender: str, text: str, **extra: object) -> list[dict]:
@@ -38,6 +51,7 @@ async def test_rest_health_is_rasa_shaped(client) -> None:
     assert await resp.json() == {"status": "ok"}
 
 
+@both_databases
 async def test_order_status_happy_path_verifies_identity_first(client, seeded: Seeded) -> None:
     items = await say(client, "s1", f'/order_status{{"order_number": "{seeded.ann_shipped}"}}')
     # No order data before identity: the bot asks for the email on file.
@@ -89,6 +103,7 @@ async def test_language_switch_mid_chat(client, seeded: Seeded) -> None:
     assert "配送" in texts(items)
 
 
+@both_databases
 async def test_fallback_chain_ends_with_a_handoff_ticket(client) -> None:
     items = await say(client, "s6", "qwxzzy blorp")
     assert items  # rephrase (no guesses without NLU) or "Did you mean" buttons

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 import socketio
 
-from tests.e2e.chat_support import Seeded, chat_app, seed
+from tests.e2e.chat_support import Seeded, chat_app, seed_fast as seed
 
 
 @pytest.fixture

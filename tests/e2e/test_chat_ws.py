@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.chat_support import Seeded, chat_app, seed
+from tests.e2e.chat_support import Seeded, chat_app, seed_fast as seed
 
 
 @pytest.fixture

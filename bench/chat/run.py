@@ -1,0 +1,189 @@
+"""Chat benchmark: N concurrent WebSocket sessions, each running a scripted conversation
+against ``/ws/chat``; then the same number of round trips against a bare aiohttp echo
+WebSocket server in the same run, as the ceiling.
+
+    .venv/bin/python -m bench.chat.run --sessions 100 --think 0
+    .venv/bin/python -m bench.chat.run --sessions 1000 --think 5 --duration 60
+
+``--think 0``: every session sends its next message as soon as the answer arrives
+(throughput). ``--think S``: a message every S seconds per session (latency under a
+steady load). Prints turns/s and p50/p90/p99 turn latency for both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = [
+    "hi",
+    "where is my order {order}?",
+    "{email}",
+    "how long does shipping take?",
+    "what payment methods do you accept?",
+    "thanks",
+    "bye",
+]
+
+
+def order_number(i: int) -> str:
+    """The order of bench customer ``i`` (``bench/chat/serve.py`` seeds them in order)."""
+    return f"KF-{100_001 + i}"
+
+
+@dataclass
+class Result:
+    """Latencies (seconds) of completed turns and errors seen."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    started: float = 0.0
+    ended: float = 0.0
+
+    def summary(self) -> dict[str, float]:
+        lat = sorted(self.latencies)
+        wall = max(self.ended - self.started, 1e-9)
+
+        def pct(p: float) -> float:
+            return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
+
+        return {"turns": len(lat), "errors": self.errors, "seconds": round(wall, 2),
+                "turns_per_s": round(len(lat) / wall, 1), "p50_ms": round(pct(0.50), 1),
+                "p90_ms": round(pct(0.90), 1), "p99_ms": round(pct(0.99), 1),
+                "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else float("nan")}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_up(url: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(url) as resp:
+                    if resp.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def chat_session(http: aiohttp.ClientSession, url: str, i: int, args: argparse.Namespace,
+                       result: Result, stop_at: float) -> None:
+    customer = i % 50
+    lines = [s.format(order=order_number(customer), email=f"bench-{customer}@example.com")
+             for s in SCRIPT]
+    await asyncio.sleep(random.random() * args.think)  # spread the sessions' phases
+    async with http.ws_connect(url, max_msg_size=0) as ws:
+        await ws.send_json({"type": "hello"})
+        await ws.receive_json()
+        step = 0
+        while time.monotonic() < stop_at and (args.rounds == 0 or step < args.rounds * len(lines)):
+            sent = time.monotonic()
+            await ws.send_json({"type": "message", "text": lines[step % len(lines)]})
+            while True:
+                frame = await ws.receive_json()
+                if frame.get("type") == "error":
+                    result.errors += 1
+                    break
+                if frame == {"type": "typing", "on": False}:
+                    result.latencies.append(time.monotonic() - sent)
+                    break
+            step += 1
+            if args.think:
+                await asyncio.sleep(max(0.0, args.think - (time.monotonic() - sent)))
+
+
+async def echo_session(http: aiohttp.ClientSession, url: str, args: argparse.Namespace,
+                       result: Result, stop_at: float) -> None:
+    await asyncio.sleep(random.random() * args.think)
+    async with http.ws_connect(url) as ws:
+        while time.monotonic() < stop_at:
+            sent = time.monotonic()
+            await ws.send_str(json.dumps({"type": "message", "text": "where is my order?"}))
+            await ws.receive_str()
+            result.latencies.append(time.monotonic() - sent)
+            if args.think:
+                await asyncio.sleep(max(0.0, args.think - (time.monotonic() - sent)))
+
+
+async def drive(kind: str, url: str, args: argparse.Namespace) -> Result:
+    result = Result()
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        result.started = time.monotonic()
+        stop_at = result.started + args.duration
+        if kind == "chat":
+            jobs = [chat_session(http, url, i, args, result, stop_at)
+                    for i in range(args.sessions)]
+        else:
+            jobs = [echo_session(http, url, args, result, stop_at) for _ in range(args.sessions)]
+        outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        result.ended = time.monotonic()
+    result.errors += sum(isinstance(o, BaseException) for o in outcomes)
+    return result
+
+
+def start(flag: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "bench.chat.serve", flag, "--port", str(port), "--db", args.db]
+    if args.redis_url and flag == "--kefu":
+        cmd += ["--redis-url", args.redis_url]
+    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for kind, flag, path in (("chat", "--kefu", "/ws/chat"), ("echo", "--echo", "/ws/echo")):
+        port = free_port()
+        proc = start(flag, port, args)
+        try:
+            await wait_up(f"http://127.0.0.1:{port}" + ("/health" if kind == "chat" else path))
+            if kind == "chat":  # warm up the NLU model and the database
+                warm = argparse.Namespace(**{**vars(args), "think": 0, "rounds": 1})
+                await drive(kind, f"ws://127.0.0.1:{port}{path}",
+                            argparse.Namespace(**{**vars(warm), "sessions": 2, "duration": 30}))
+            out[kind] = (await drive(kind, f"ws://127.0.0.1:{port}{path}", args)).summary()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    out["ratio"] = {"chat_vs_echo_turns_per_s": round(
+        out["chat"]["turns_per_s"] / max(out["echo"]["turns_per_s"], 1e-9), 4)}
+    return out
+
+
+def main() -> None:
+    """Run both servers in turn and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds between one session's messages (0: closed loop)")
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=0,
+                        help="stop a session after this many passes of the script (0: no limit)")
+    parser.add_argument("--db", default="var/bench/chat.sqlite3")
+    parser.add_argument("--redis-url", default=None)
+    args = parser.parse_args()
+    print(json.dumps({"args": vars(args), **asyncio.run(main_async(args))}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Servers for the chat benchmark: kefu itself (``--kefu``) or a bare aiohttp WebSocket
+echo server (``--echo``), the ceiling the chat path is compared with.
+
+    python -m bench.chat.serve --kefu --port 8090 --db var/bench/chat.sqlite3
+    python -m bench.chat.serve --echo --port 8091
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from decimal import Decimal
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+CUSTOMERS = 50
+
+
+async def echo(request: web.Request) -> web.WebSocketResponse:
+    """Answer every text frame with itself."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await ws.send_str(msg.data)
+    return ws
+
+
+async def seed(url: str) -> None:
+    """``CUSTOMERS`` customers (bench-N@example.com), each with one shipped order, on an
+    empty database (kept when it already holds them)."""
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.domain.enums import OrderStatus
+    from crm_core.errors import CustomerNotFound
+    from crm_core.models import Base
+    from crm_core.services import customers, orders
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    factory = create_session_factory(engine)
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    try:
+        await customers.find_customer(uow(), email="bench-0@example.com")
+    except CustomerNotFound:
+        await customers.create_product(uow(), customers.NewProduct(
+            sku="BENCH-MUG", name="Blue Ceramic Mug", price=Decimal("12.50"),
+            description="A sturdy mug.", stock=1_000_000), actor="bench")
+        for i in range(CUSTOMERS):
+            person = await customers.create_customer(uow(), customers.NewCustomer(
+                name=f"Bench {i}", email=f"bench-{i}@example.com"), actor="bench")
+            order = await orders.place_order(uow(), person.id,
+                                             [orders.NewOrderLine("BENCH-MUG", 1)],
+                                             "1 Bench Road", actor="bench")
+            for step in (OrderStatus.PAID, OrderStatus.SHIPPED):
+                await orders.advance_order(uow(), order.number, step, actor="bench",
+                                           tracking_number=f"TRK-{i}")
+    await engine.dispose()
+
+
+def main() -> None:
+    """Parse arguments, seed if needed, serve."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    kind = parser.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--kefu", action="store_true")
+    kind.add_argument("--echo", action="store_true")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--db", default="var/bench/chat.sqlite3")
+    parser.add_argument("--redis-url", default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.echo:
+        app = web.Application()
+        app.router.add_get("/ws/echo", echo)
+    else:
+        from bot.gateway.app import create_app
+        from bot.settings import Settings
+
+        url = f"sqlite+aiosqlite:///{Path(args.db).resolve()}"
+        if args.db.startswith("postgresql"):
+            url = args.db
+        asyncio.run(seed(url))
+        app = create_app(Settings(database_url=url, redis_url=args.redis_url,
+                                  secret_key="bench-secret-key-0123456789-abcdefgh"))
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
