@@ -190,14 +190,16 @@ class ConsoleService:
                        topic: str | None = None) -> dict[str, Any]:
         """To another agent (a new offer) or back to the queue (optionally another topic)."""
         state = await self._held(agent_id, task_id)
-        if state.task.sender_id:
-            self.hub.drop(state.task.sender_id)
         if to_agent is not None:
             offer = await self.router.transfer_to_agent(task_id, agent_id, to_agent)
-            return {"task_id": task_id, "to_agent": offer.agent_id}
-        position = await self.router.transfer_to_queue(task_id, agent_id, topic=topic)
+            result: dict[str, Any] = {"task_id": task_id, "to_agent": offer.agent_id}
+        else:
+            position = await self.router.transfer_to_queue(task_id, agent_id, topic=topic)
+            result = {"task_id": task_id, "to": "queue", "position": position.position}
+        if state.task.sender_id:  # the next agent's accept opens a new live session
+            self.hub.drop(state.task.sender_id)
         await self.router.dispatch()
-        return {"task_id": task_id, "to": "queue", "position": position.position}
+        return result
 
     # --- what agents see ------------------------------------------------------------------
     async def my_tasks(self, agent_id: int) -> list[dict[str, Any]]:
