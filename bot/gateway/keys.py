@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
     from bot.messages import MessageHandler
+    from bot.gateway.openapi import OpenApiDocument
     from bot.nlu.types import Interpreter
     from bot.settings import Settings
     from crm_core.domain import SlaPolicy
@@ -35,8 +36,8 @@ MESSAGE_HANDLER: web.AppKey["MessageHandler"] = web.AppKey("message_handler")
 HANDOFF_SINK: web.AppKey["HandoffSink"] = web.AppKey("handoff_sink")
 # SLA targets and order rules from config/policies.yml, loaded once per app.
 SLA_POLICY: web.AppKey["SlaPolicy"] = web.AppKey("sla_policy")
-# The REST API's OpenAPI document, serialised once per app (bot/gateway/api/docs.py).
-OPENAPI_DOCUMENT: web.AppKey[bytes] = web.AppKey("openapi_document", bytes)
+# The REST API's OpenAPI document, built on first request (bot/gateway/openapi.py).
+OPENAPI_DOCUMENT: web.AppKey["OpenApiDocument"] = web.AppKey("openapi_document")
 # Recommendations from purchases (recommend/server.py): saved model, swapped on retrain.
 RECOMMENDER: web.AppKey["RecommendationService"] = web.AppKey("recommender")
 # Speech engines and the voice turn service (bot/voice); the Asterisk AudioSocket server.

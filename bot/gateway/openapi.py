@@ -7,7 +7,9 @@ so that every model lands once under ``components/schemas``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -149,6 +151,21 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
 
 def _ref_error() -> dict[str, str]:
     return {"$ref": REF.format(model="Error")}
+
+
+class OpenApiDocument:
+    """The document of one app's operations, built on first use (building it costs a
+    fifth of a second, which every ``create_app`` in the test suite would otherwise pay)."""
+
+    def __init__(self, operations: Iterable[Operation], version: str) -> None:
+        self._operations = tuple(operations)
+        self._version = version
+
+    @cached_property
+    def body(self) -> bytes:
+        """The document as UTF-8 JSON."""
+        document = build_openapi(self._operations, version=self._version)
+        return json.dumps(document, ensure_ascii=False).encode()
 
 
 def build_openapi(operations: Iterable[Operation], *, version: str = "0.1.0") -> dict[str, Any]:

@@ -153,32 +153,48 @@ async def make_api(aiohttp_client: Any, url: str, world: World | None = None) ->
     return Api(client, world)
 
 
+# Built once per test process: each test module imports the fixture below, which pytest
+# would otherwise treat as one session fixture per module.
+_TEMPLATE: dict[str, tuple[Path, World]] = {}
+
+
 @pytest.fixture(scope="session")
 def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
-    """One migrated, seeded SQLite file per test session; tests get copies (argon2 hashing
+    """One migrated, seeded SQLite file per test run; tests get copies (argon2 hashing
     and migrations are too slow to repeat for every test)."""
-    path = tmp_path_factory.mktemp("api-template") / "kefu.sqlite3"
-    url = f"sqlite+aiosqlite:///{path}"
+    if "sqlite" not in _TEMPLATE:
+        path = tmp_path_factory.mktemp("api-template") / "kefu.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
 
-    async def build() -> World:
-        await upgrade(url)
-        return await seed(url, Settings(database_url=url).config_dir)
+        async def build() -> World:
+            await upgrade(url)
+            return await seed(url, Settings(database_url=url).config_dir)
 
-    return path, asyncio.run(build())
+        _TEMPLATE["sqlite"] = (path, asyncio.run(build()))
+    return _TEMPLATE["sqlite"]
+
+
+async def _copy_of_template(aiohttp_client: Any, tmp_path: Path,
+                            template: tuple[Path, World]) -> Api:
+    path, world = template
+    target = tmp_path / "kefu-copy.sqlite3"
+    shutil.copyfile(path, target)
+    return await make_api(aiohttp_client, f"sqlite+aiosqlite:///{target}",
+                          copy.deepcopy(world))
 
 
 @pytest.fixture
 async def api(aiohttp_client: Any, tmp_path: Path,
               seeded_sqlite_template: tuple[Path, World]) -> Api:
     """The API on a private copy of the seeded SQLite database."""
-    template, world = seeded_sqlite_template
-    target = tmp_path / "kefu.sqlite3"
-    shutil.copyfile(template, target)
-    return await make_api(aiohttp_client, f"sqlite+aiosqlite:///{target}",
-                          copy.deepcopy(world))
+    return await _copy_of_template(aiohttp_client, tmp_path, seeded_sqlite_template)
 
 
 @pytest.fixture
-async def api_on_both(aiohttp_client: Any, database_url: str) -> Api:
-    """The API on SQLite and on PostgreSQL (each freshly migrated and seeded)."""
+async def api_on_both(aiohttp_client: Any, database_url: str, tmp_path: Path,
+                      seeded_sqlite_template: tuple[Path, World]) -> Api:
+    """The API on SQLite (a copy of the template) and on PostgreSQL (a fresh database,
+    migrated and seeded the same way)."""
+    if database_url.startswith("sqlite"):
+        return await _copy_of_template(aiohttp_client, tmp_path, seeded_sqlite_template)
     return await make_api(aiohttp_client, database_url)

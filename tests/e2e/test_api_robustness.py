@@ -8,7 +8,7 @@ import random
 from bot.gateway.api import all_operations
 import pytest
 
-from tests.e2e.api_world import Api, api_on_both  # noqa: F401 - fixtures
+from tests.e2e.api_world import Api, api_on_both, seeded_sqlite_template  # noqa: F401
 
 HOSTILE_VALUES = [
     None, True, -1, 0, 2**64, 1e308, "", " ", "x" * 20_000, "\u0000", "😀漢字", "' OR 1=1 --",
@@ -51,11 +51,11 @@ async def test_hostile_bodies_and_queries_never_500(api_on_both: Api) -> None:
                 fields = list(op.body.model_fields)
                 inputs += [{"data": raw, "headers": {"Content-Type": "application/json"}}
                            for raw in (b"", b"{", b"[]", b'"x"', b"\xff", b'{"a":' * 500)]
-                for _ in range(8):
+                for _ in range(5):
                     body = {f: rng.choice(HOSTILE_VALUES) for f in fields if rng.random() < 0.7}
                     inputs.append({"json": body})
             if op.query is not None:
-                for _ in range(6):
+                for _ in range(4):
                     params = {f: rng.choice(HOSTILE_QUERY) for f in op.query.model_fields
                               if rng.random() < 0.5}
                     inputs.append({"params": params})
@@ -69,4 +69,4 @@ async def test_hostile_bodies_and_queries_never_500(api_on_both: Api) -> None:
                 if resp.status >= 400:
                     assert set(json.loads(text)["error"]) == {"code", "message", "details"}
                 checked += 1
-    assert checked > 300
+    assert checked > 250

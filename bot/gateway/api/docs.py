@@ -1,4 +1,4 @@
-"""``/api/openapi.json`` (built once per app from the route table) and ``/api/docs``.
+"""``/api/openapi.json`` (built from the route table on first request) and ``/api/docs``.
 
 The docs page is a small static HTML file that renders the JSON document with plain
 JavaScript: no CDN, so it works on an offline machine.
@@ -6,14 +6,13 @@ JavaScript: no CDN, so it works on an offline machine.
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 
 from aiohttp import web
 
 from bot.gateway import keys
 from bot.gateway.api.routes import Operation
-from bot.gateway.openapi import build_openapi
+from bot.gateway.openapi import OpenApiDocument
 
 OPENAPI_PATH = "/api/openapi.json"
 DOCS_PATH = "/api/docs"
@@ -21,8 +20,7 @@ DOCS_PATH = "/api/docs"
 
 def setup_docs(app: web.Application, operations: list[Operation]) -> None:
     """Serve the OpenAPI document and the human-readable docs page."""
-    document = build_openapi(operations, version=_kefu_version())
-    app[keys.OPENAPI_DOCUMENT] = json.dumps(document, ensure_ascii=False).encode()
+    app[keys.OPENAPI_DOCUMENT] = OpenApiDocument(operations, version=_kefu_version())
     app.router.add_get(OPENAPI_PATH, openapi_json)
     app.router.add_get(DOCS_PATH, docs_page)
 
@@ -39,7 +37,7 @@ def _kefu_version() -> str:
 
 async def openapi_json(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document of this server's REST API."""
-    return web.Response(body=request.app[keys.OPENAPI_DOCUMENT],
+    return web.Response(body=request.app[keys.OPENAPI_DOCUMENT].body,
                         content_type="application/json", charset="utf-8")
 
 
