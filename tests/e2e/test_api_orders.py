@@ -31,8 +31,8 @@ async def test_get_has_lines_and_is_audited(api: Api) -> None:
     status, order = await api.call("GET", f"/orders/{number}")
     assert status == 200
     assert order["status"] == "shipped" and order["tracking_number"] == "TRK1"
-    assert order["lines"] == [{"product_id": api.world.products["MUG-1"], "quantity": 2,
-                               "unit_price": "9.50"}]
+    assert order["lines"] == [{"product_id": api.world.products["MUG-1"], "sku": "MUG-1",
+                               "name": "Blue mug", "quantity": 2, "unit_price": "9.50"}]
     entries = await api.audit(entity="order", entity_id=number)
     assert any(e.action == "order.view" for e in entries)
 

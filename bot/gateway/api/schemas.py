@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.gateway.api.validation import MAX_ID, ApiModel, PageQuery
 from crm_core.domain import (
@@ -238,6 +238,8 @@ class OrderLineOut(Out):
     """A product and quantity in an order, at the price paid."""
 
     product_id: int
+    sku: str = Field(validation_alias=AliasPath("product", "sku"))
+    name: str = Field(validation_alias=AliasPath("product", "name"))
     quantity: int
     unit_price: Decimal
 
