@@ -14,7 +14,6 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
