@@ -90,3 +90,39 @@ async def test_chat_page_is_served_with_a_csp(client) -> None:
     script = await (await client.get("/static/chat/chat.js")).text()
     # Bot text is only ever set as text, never parsed as HTML.
     assert "textContent" in script and "innerHTML" not in script
+
+
+async def test_live_chat_with_an_agent_after_handoff(client) -> None:
+    """The web chat carries the agent side (routing.live) once the bot has handed off."""
+    from bot.gateway import keys
+    from routing.live import LiveSession
+
+    hub = client.server.app[keys.LIVE_CHAT]
+    ws = await client.ws_connect("/ws/chat")
+    await ws.send_json({"type": "hello"})
+    sid = (await ws.receive_json(timeout=10))["session_id"]
+    frames = await turn(ws, "/human_handoff")
+    assert any("T-" in (f.get("text") or "") for f in frames)  # nobody staffed: a ticket
+
+    async with hub.agent_feed(7) as agent_feed:
+        hub.open(LiveSession(sender_id=sid, conversation_id=None, task_id="task-1",
+                             agent_id=7, agent_name="Ana"))
+        joined = await ws.receive_json(timeout=10)
+        assert joined["type"] == "agent_joined" and joined["agent_name"] == "Ana"
+        await hub.post_agent_message(sid, 7, "Hi, Ana here. How can I help?")
+        said = await ws.receive_json(timeout=10)
+        assert said["type"] == "agent" and said["text"].startswith("Hi, Ana here")
+
+        frames = await turn(ws, "My parcel is missing")
+        assert [f["type"] for f in frames] == ["typing", "typing"]  # the bot stays quiet
+        heard = await agent_feed.get(timeout=10)
+        assert heard.text == "My parcel is missing"
+
+    hub.close(sid)
+    kinds = [(await ws.receive_json(timeout=10))["type"] for _ in range(2)]
+    assert kinds == ["closed", "csat_request"]
+    await ws.send_json({"type": "csat", "score": 5})
+    assert (await ws.receive_json(timeout=10))["type"] == "csat_ok"
+    await ws.send_json({"type": "csat", "score": 5})  # only once
+    assert (await ws.receive_json(timeout=10))["type"] == "error"
+    await ws.close()

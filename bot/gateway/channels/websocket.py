@@ -7,10 +7,18 @@ message ``{"type": "typing", "on": true}``, the ``{"type": "bot", "text", "butto
 replies, ``{"type": "typing", "on": false}``; and ``{"type": "error", "error": {code,
 message, details}}`` instead for a rejected message.
 A bad frame gets an error frame; the connection stays open.
+
+After a handoff the socket also carries the live chat with the agent (``routing.live``,
+at ``keys.LIVE_CHAT``): the agent side's events are forwarded as they come (``{"type":
+"queued" | "agent_joined" | "agent" | "closed" | "csat_request", ...}``), the customer's
+messages reach the agent while one holds the conversation (the engine still records
+them), and ``{"type": "csat", "score", "comment"?}`` rates the agent's conversation.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -19,6 +27,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.gateway import keys
 from bot.gateway.channels.wire import handler, ws_message
 from bot.gateway.errors import error_body
 from bot.messages import UserMessage
@@ -44,6 +53,41 @@ class ChatSession:
         self.app, self.ws = app, ws
         self.session_id: str | None = None
         self.metadata: dict[str, Any] = {}
+        self._live: asyncio.Task[None] | None = None
+
+    def _follow_agent_side(self) -> None:
+        """Forward the agent side's events for this session until the socket closes."""
+        hub = self.app.get(keys.LIVE_CHAT)
+        if hub is None or self.session_id is None:
+            return
+        if self._live is not None:
+            self._live.cancel()
+        self._live = asyncio.create_task(self._forward(hub, self.session_id))
+
+    async def _forward(self, hub: Any, session_id: str) -> None:
+        async with hub.customer_feed(session_id) as feed:
+            async for event in feed:
+                if self.ws.closed:
+                    return
+                await self.ws.send_json(event.to_wire())
+
+    async def close(self) -> None:
+        """Stop forwarding (the socket is gone)."""
+        if self._live is not None:
+            self._live.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._live
+
+    async def csat(self, frame: dict[str, Any]) -> None:
+        """The customer's rating of the conversation an agent just closed."""
+        hub = self.app.get(keys.LIVE_CHAT)
+        score = frame.get("score")
+        if hub is None or self.session_id is None:
+            raise InvalidInput("there is no agent conversation to rate")
+        comment = frame.get("comment")
+        await hub.submit_csat(self.session_id, score,
+                              comment if isinstance(comment, str) else None)
+        await self.ws.send_json({"type": "csat_ok"})
 
     async def hello(self, frame: dict[str, Any]) -> None:
         """Start or resume a session and send its history."""
@@ -55,6 +99,7 @@ class ChatSession:
             engine, "history") else []
         await self.ws.send_json({"type": "session", "session_id": self.session_id,
                                  "history": history})
+        self._follow_agent_side()
 
     async def message(self, frame: dict[str, Any]) -> None:
         """Handle one user message, with a typing indicator around the answer."""
@@ -73,6 +118,9 @@ class ChatSession:
                 sender_id=self.session_id or "", text=text, channel=CHANNEL, metadata=metadata))
             for reply in replies:
                 await self.ws.send_json(ws_message(reply))
+            hub = self.app.get(keys.LIVE_CHAT)
+            if hub is not None and hub.is_with_agent(self.session_id or ""):
+                await hub.post_customer_message(self.session_id or "", text.strip())
         finally:
             # Always last: the client knows the bot's turn is over.
             await self.ws.send_json({"type": "typing", "on": False})
@@ -91,11 +139,13 @@ class ChatSession:
                 await self.hello(frame)
             elif kind == "message":
                 await self.message(frame)
+            elif kind == "csat":
+                await self.csat(frame)
             elif kind == "ping":
                 await self.ws.send_json({"type": "pong"})
             else:
                 raise InvalidInput(f"unknown frame type {kind!r}",
-                                   details={"allowed": ["hello", "message", "ping"]})
+                                   details={"allowed": ["hello", "message", "csat", "ping"]})
         except KefuError as exc:
             await self.ws.send_json({"type": "error", **error_body(exc.code, exc.message,
                                                                    exc.details)})
@@ -110,11 +160,14 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)
     session = ChatSession(request.app, ws)
-    async for msg in ws:
-        if msg.type == WSMsgType.TEXT:
-            await session.dispatch(msg.data)
-        elif msg.type == WSMsgType.ERROR:
-            log.info("chat socket closed with %s", ws.exception())
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await session.dispatch(msg.data)
+            elif msg.type == WSMsgType.ERROR:
+                log.info("chat socket closed with %s", ws.exception())
+    finally:
+        await session.close()
     return ws
 
 

@@ -6,8 +6,13 @@
   var STORE_KEY = "kefu.chat.session";
   var UI = {
     en: { title: "Customer service", placeholder: "Type your message…", send: "Send",
+          queued: "You are number {n} in the queue.", joined: "{name} has joined the chat.",
+          closed: "The conversation has ended.", rate: "Please rate this conversation:",
+          thanks: "Thank you for your rating!",
           offline: "Connection lost, reconnecting…", tooLong: "Your message is too long (max " + MAX_CHARS + " characters)." },
     zh: { title: "在线客服", placeholder: "请输入消息…", send: "发送",
+          queued: "您前面还有 {n} 位。", joined: "{name} 已加入对话。",
+          closed: "对话已结束。", rate: "请为本次服务打分：", thanks: "感谢您的评价！",
           offline: "连接已断开，正在重连…", tooLong: "消息过长（最多 " + MAX_CHARS + " 个字符）。" }
   };
   var CJK = /[\u3400-\u4dbf\u4e00-\u9fff]/;
@@ -66,6 +71,26 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // The agent's rating question: 1-5 buttons sending a "csat" frame (not a chat message).
+  function addRating() {
+    addMessage("system", UI[lang].rate);
+    var row = document.createElement("div");
+    row.className = "kefu-buttons";
+    [1, 2, 3, 4, 5].forEach(function (score) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = String(score);
+      btn.addEventListener("click", function () {
+        row.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+        if (ws && ws.readyState === WebSocket.OPEN) {
+          ws.send(JSON.stringify({ type: "csat", score: score }));
+        }
+      });
+      row.appendChild(btn);
+    });
+    log.lastChild.appendChild(row);
+  }
+
   function send(text, shown) {
     showError("");
     if (text.length > MAX_CHARS) { showError(UI[lang].tooLong); return false; }
@@ -104,6 +129,18 @@
       addMessage("bot", frame.text, frame.buttons);
     } else if (frame.type === "error") {
       showError(frame.error && frame.error.message);
+    } else if (frame.type === "queued") {
+      addMessage("system", UI[lang].queued.replace("{n}", String(frame.position || 1)));
+    } else if (frame.type === "agent_joined") {
+      addMessage("system", UI[lang].joined.replace("{name}", frame.agent_name || "An agent"));
+    } else if (frame.type === "agent") {
+      addMessage("agent", (frame.agent_name ? frame.agent_name + ": " : "") + (frame.text || ""));
+    } else if (frame.type === "closed") {
+      addMessage("system", UI[lang].closed);
+    } else if (frame.type === "csat_request") {
+      addRating();
+    } else if (frame.type === "csat_ok") {
+      addMessage("system", UI[lang].thanks);
     }
   }
 
