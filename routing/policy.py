@@ -47,9 +47,12 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
                      key=lambda a: (a.last_activity, a.agent_id))
     pool = {a.agent_id: a for a in ordered}
     free_slots = {kind: sum(a.free(kind) for a in pool.values()) for kind in _kinds(pool)}
+    if not any(free_slots.values()):
+        return []  # every agent is full: no need to score the queue
     unservable: set[tuple[object, ...]] = set()  # requirement sets nobody left can meet
     decisions: list[Assignment] = []
-    for state in order_tasks(tasks, now, config):
+    servable = [t for t in tasks if free_slots.get(t.task.kind, 0) > 0]
+    for state in order_tasks(servable, now, config):
         task = state.task
         kind = task.kind
         if free_slots.get(kind, 0) <= 0:

@@ -43,8 +43,8 @@ def test_same_seed_same_day_and_peaks_in_the_curve() -> None:
 
 
 def test_priority_serves_vip_and_angry_sooner_than_fifo_under_load() -> None:
-    fifo = run("fifo", 6, 11, daily_volume=1100)
-    kefu_ = run("kefu", 6, 11, daily_volume=1100)
+    fifo = run("fifo", 4, 11, daily_volume=700)
+    kefu_ = run("kefu", 4, 11, daily_volume=700)
     for klass in ("vip", "angry"):
         assert kefu_["classes"][klass]["wait_p90"] < fifo["classes"][klass]["wait_p90"] / 2
     assert kefu_["classes"]["all"]["count"] == fifo["classes"]["all"]["count"]
