@@ -13,7 +13,7 @@ from recommend.artifact import artifact_dir, save
 from recommend.crm_source import CrmPurchaseSource
 from recommend.service import RecommendationService
 from recommend.training import train
-from tests.integration.crm_support import migrated_url  # noqa: F401 - fixture
+from tests.integration.crm_support import crm_templates, migrated_url  # noqa: F401 - fixtures
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -98,7 +98,7 @@ async def test_crm_source_and_service(migrated_url: str) -> None:  # noqa: F811
 
 
 async def test_app_starts_with_or_without_a_model(aiohttp_client, sqlite_url: str,
-                                                  tmp_path: Path) -> None:
+                                                  tmp_path: Path, nlu_model_dir: Path) -> None:
     """Start-up wiring (the database-specific parts are covered above, on both)."""
     from bot.gateway import keys
     from bot.gateway.app import create_app
@@ -108,6 +108,8 @@ async def test_app_starts_with_or_without_a_model(aiohttp_client, sqlite_url: st
 
     migrated_url = sqlite_url
     await upgrade(migrated_url)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "nlu").symlink_to(nlu_model_dir)   # the gateway needs one
     settings = Settings(database_url=migrated_url, data_dir=tmp_path,
                         secret_key="test-secret-key-0123456789")
     # Empty CRM, no artifact: the server still starts and serves no model.
