@@ -143,9 +143,19 @@ def _settings_key():  # noqa: ANN202
     return keys.SETTINGS
 
 
-async def make_api(aiohttp_client: Any, url: str, world: World | None = None) -> Api:
+def data_dir_with_nlu(path: Path, nlu_model_dir: Path) -> Path:
+    """A data dir whose NLU model is the session's trained one (the app would train its own)."""
+    models = path / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    if not (models / "nlu").exists():
+        (models / "nlu").symlink_to(nlu_model_dir, target_is_directory=True)
+    return path
+
+
+async def make_api(aiohttp_client: Any, url: str, data_dir: Path,
+                   world: World | None = None) -> Api:
     """Start the real app on ``url``; migrate and seed it first unless ``world`` is given."""
-    settings = Settings(database_url=url, secret_key=SECRET)
+    settings = Settings(database_url=url, secret_key=SECRET, data_dir=data_dir)
     if world is None:
         await upgrade(url)
         world = await seed(url, settings.config_dir)
@@ -174,27 +184,29 @@ def seeded_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pa
     return _TEMPLATE["sqlite"]
 
 
-async def _copy_of_template(aiohttp_client: Any, tmp_path: Path,
+async def _copy_of_template(aiohttp_client: Any, data_dir: Path,
                             template: tuple[Path, World]) -> Api:
     path, world = template
-    target = tmp_path / "kefu-copy.sqlite3"
+    target = data_dir / "kefu-copy.sqlite3"
     shutil.copyfile(path, target)
-    return await make_api(aiohttp_client, f"sqlite+aiosqlite:///{target}",
+    return await make_api(aiohttp_client, f"sqlite+aiosqlite:///{target}", data_dir,
                           copy.deepcopy(world))
 
 
 @pytest.fixture
-async def api(aiohttp_client: Any, tmp_path: Path,
+async def api(aiohttp_client: Any, tmp_path: Path, nlu_model_dir: Path,
               seeded_sqlite_template: tuple[Path, World]) -> Api:
     """The API on a private copy of the seeded SQLite database."""
-    return await _copy_of_template(aiohttp_client, tmp_path, seeded_sqlite_template)
+    data_dir = data_dir_with_nlu(tmp_path, nlu_model_dir)
+    return await _copy_of_template(aiohttp_client, data_dir, seeded_sqlite_template)
 
 
 @pytest.fixture
 async def api_on_both(aiohttp_client: Any, database_url: str, tmp_path: Path,
-                      seeded_sqlite_template: tuple[Path, World]) -> Api:
+                      nlu_model_dir: Path, seeded_sqlite_template: tuple[Path, World]) -> Api:
     """The API on SQLite (a copy of the template) and on PostgreSQL (a fresh database,
     migrated and seeded the same way)."""
+    data_dir = data_dir_with_nlu(tmp_path, nlu_model_dir)
     if database_url.startswith("sqlite"):
-        return await _copy_of_template(aiohttp_client, tmp_path, seeded_sqlite_template)
-    return await make_api(aiohttp_client, database_url)
+        return await _copy_of_template(aiohttp_client, data_dir, seeded_sqlite_template)
+    return await make_api(aiohttp_client, database_url, data_dir)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from aiohttp import web
 
 from bot.gateway.app import create_app
 from bot.settings import Settings
+from tests.e2e.api_world import data_dir_with_nlu
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 
-def make_app(tmp_path) -> web.Application:
-    return create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/k.db",
-                               secret_key="test-secret-key-0123456789abcdef"))
+@pytest.fixture
+def make_app(tmp_path, nlu_model_dir):
+    """A factory of the real app on an empty SQLite file (the document needs no data)."""
+    data_dir = data_dir_with_nlu(tmp_path, nlu_model_dir)
+    return lambda: create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/k.db",
+                                       secret_key="test-secret-key-0123456789abcdef",
+                                       data_dir=data_dir))
 
 
 def router_operations(app: web.Application) -> set[tuple[str, str]]:
@@ -32,8 +38,8 @@ def documented_operations(doc: dict) -> set[tuple[str, str]]:
     return {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
 
 
-async def fetch_doc(aiohttp_client, tmp_path) -> dict:
-    client = await aiohttp_client(make_app(tmp_path))
+async def fetch_doc(aiohttp_client, make_app) -> dict:
+    client = await aiohttp_client(make_app())
     resp = await client.get("/api/openapi.json")
     assert resp.status == 200
     assert resp.content_type == "application/json"
@@ -41,8 +47,8 @@ async def fetch_doc(aiohttp_client, tmp_path) -> dict:
 
 
 async def test_every_route_is_documented_and_every_documented_path_exists(
-        aiohttp_client, tmp_path) -> None:
-    app = make_app(tmp_path)
+        aiohttp_client, make_app) -> None:
+    app = make_app()
     client = await aiohttp_client(app)
     doc = await (await client.get("/api/openapi.json")).json()
     routed, documented = router_operations(app), documented_operations(doc)
@@ -51,23 +57,23 @@ async def test_every_route_is_documented_and_every_documented_path_exists(
     assert documented - routed == set(), "documented operations the router does not serve"
 
 
-async def test_document_is_valid_openapi_31(aiohttp_client, tmp_path) -> None:
+async def test_document_is_valid_openapi_31(aiohttp_client, make_app) -> None:
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 
-    doc = await fetch_doc(aiohttp_client, tmp_path)
+    doc = await fetch_doc(aiohttp_client, make_app)
     assert doc["openapi"].startswith("3.1")
     validate(doc, cls=OpenAPIV31SpecValidator)
 
 
-async def test_every_ref_resolves(aiohttp_client, tmp_path) -> None:
-    doc = await fetch_doc(aiohttp_client, tmp_path)
+async def test_every_ref_resolves(aiohttp_client, make_app) -> None:
+    doc = await fetch_doc(aiohttp_client, make_app)
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', str(doc).replace("'", '"')))
     assert refs and refs <= set(doc["components"]["schemas"])
 
 
-async def test_security_and_error_schema(aiohttp_client, tmp_path) -> None:
-    doc = await fetch_doc(aiohttp_client, tmp_path)
+async def test_security_and_error_schema(aiohttp_client, make_app) -> None:
+    doc = await fetch_doc(aiohttp_client, make_app)
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     error = doc["components"]["schemas"]["Error"]["properties"]["error"]
     assert error["required"] == ["code", "message", "details"]
@@ -80,8 +86,8 @@ async def test_security_and_error_schema(aiohttp_client, tmp_path) -> None:
                 assert {"401", "403"} <= set(op["responses"]), (method, path)
 
 
-async def test_bodies_queries_and_pages_come_from_models(aiohttp_client, tmp_path) -> None:
-    doc = await fetch_doc(aiohttp_client, tmp_path)
+async def test_bodies_queries_and_pages_come_from_models(aiohttp_client, make_app) -> None:
+    doc = await fetch_doc(aiohttp_client, make_app)
     listing = doc["paths"]["/api/v1/customers"]["get"]
     names = {p["name"] for p in listing["parameters"]}
     assert {"limit", "offset", "name", "email", "phone", "country", "tier"} <= names
@@ -98,8 +104,8 @@ async def test_bodies_queries_and_pages_come_from_models(aiohttp_client, tmp_pat
     assert cancel["requestBody"]["required"] is False and "422" in cancel["responses"]
 
 
-async def test_docs_page_is_self_contained_html(aiohttp_client, tmp_path) -> None:
-    client = await aiohttp_client(make_app(tmp_path))
+async def test_docs_page_is_self_contained_html(aiohttp_client, make_app) -> None:
+    client = await aiohttp_client(make_app())
     resp = await client.get("/api/docs")
     assert resp.status == 200 and resp.content_type == "text/html"
     html = await resp.text()
