@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, literal, select
 
 from crm_core.domain.enums import AgentRole, Channel, ConversationStatus
 from crm_core.models import Agent, AgentSkill, AuditEntry, Conversation, CsatRating, Message
@@ -74,12 +74,16 @@ class AgentRepository(Repository):
             stmt = stmt.where(Agent.id.in_(
                 select(AgentSkill.agent_id).where(AgentSkill.skill == skill,
                                                   AgentSkill.level >= min_level)))
-        page = await self._page(stmt, limit, offset)
         if language:
-            # Languages are a JSON list: filtered here to stay portable across databases.
-            items = [a for a in page.items if language in (a.languages or [])]
-            return Page(items, len(items), limit, offset)
-        return page
+            stmt = stmt.where(self._speaks(language))
+        return await self._page(stmt, limit, offset)
+
+    def _speaks(self, language: str):  # noqa: ANN202 - a SQL boolean expression
+        """``agents.languages`` (a JSON list) contains ``language``, in each dialect."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            return Agent.languages.op("@>")(func.jsonb_build_array(language))
+        each = func.json_each(Agent.languages).table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value == language))
 
 
 class CsatRepository(Repository):

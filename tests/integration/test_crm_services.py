@@ -206,6 +206,12 @@ async def test_agents_authenticate_with_argon2(uow) -> None:
             actor="system")
     found = await agents.list_agents(uow, skill="returns", min_level=4)
     assert [a.id for a in found.items] == [agent.id]
+    await agents.create_agent(uow, agents.NewAgent(
+        email="en@kefu.test", name="En", password="long enough pw", languages=["en"]),
+        actor="system")
+    chinese = await agents.list_agents(uow, language="zh")
+    assert [a.id for a in chinese.items] == [agent.id] and chinese.total == 1
+    assert (await agents.list_agents(uow, language="en")).total == 2
     await agents.set_active(uow, agent.id, False, actor="system")
     with pytest.raises(InvalidCredentials):
         await agents.authenticate(uow, "mei@kefu.test", "s3cret-enough")
