@@ -75,11 +75,14 @@ def read_online_retail(path: str | Path) -> PurchaseLog:
     if not path.is_file():
         raise InvalidInput(f"transactions file not found: {path}", details={"path": str(path)})
     try:
+        # Gzip is recognised by its magic bytes, whatever the file is called.
+        with path.open("rb") as head:
+            gzipped = head.read(2) == b"\x1f\x8b"
         raw = pd.read_csv(
             path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str, "Country": str},
-            compression="infer", keep_default_na=True,
+            compression="gzip" if gzipped else None, keep_default_na=True,
         )
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", details={"path": str(path)}) from exc
     missing = [c for c in RETAIL_COLUMNS if c not in raw.columns and c != "Description"]
     if missing:

@@ -44,6 +44,12 @@ def write_transactions(path: Path) -> Path:
 def test_cleaning_drops_guests_returns_postage_and_free_lines(tmp_path: Path) -> None:
     log = read_online_retail(write_transactions(tmp_path / "t.csv.gz"))
     assert len(log) == 60
+    # Gzip is recognised by content, and plain CSV reads the same.
+    renamed = write_transactions(tmp_path / "t.csv")
+    assert len(read_online_retail(renamed)) == 60
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(gzip.decompress(renamed.read_bytes()))
+    assert read_online_retail(plain).frame.equals(log.frame)
     assert "13000" not in set(log.frame["customer"])
     assert log.frame["product"].str.match(r"^\d{5}").all()
 
