@@ -95,8 +95,42 @@ async def test_admin_manages_agents(api: Api) -> None:
     status, reply = await api.call("POST", "/auth/login", who=None,
                                    json={"email": "new@kefu.test", "password": "long enough pw"})
     assert status == 401
-    status, reply = await api.call("PATCH", path, who="admin", json={"role": "admin"})
-    assert status == 400 and "role" in reply["error"]["details"]
+    status, reply = await api.call("PATCH", path, who="admin", json={"colour": "red"})
+    assert status == 400 and "colour" in reply["error"]["details"]
+
+
+async def test_admin_changes_role_and_password(api: Api) -> None:
+    path = f"/agents/{api.world.agents['agent2']}"
+    status, body = await api.call("PATCH", path, who="admin", json={
+        "role": "supervisor", "password": "a brand new secret", "languages": ["en", "zh"],
+        "skills": {"returns": 5}, "capacity": {"voice": 1}})
+    assert status == 200, body
+    assert (body["role"], body["languages"], body["capacity"]) == (
+        "supervisor", ["en", "zh"], {"voice": 1})
+    assert body["skills"] == [{"skill": "returns", "level": 5}]
+    # The new role applies to tokens issued before the change.
+    status, _ = await api.call("GET", "/agents", who="agent2")
+    assert status == 200
+    status, _ = await api.call("POST", "/auth/login", who=None,
+                               json={"email": "agent2@kefu.test", "password": PASSWORD})
+    assert status == 401
+    status, _ = await api.call("POST", "/auth/login", who=None,
+                               json={"email": "agent2@kefu.test",
+                                     "password": "a brand new secret"})
+    assert status == 200
+    entries = await api.audit(entity="agent", entity_id=api.world.agents["agent2"])
+    assert entries[0].details["password"] == "changed"
+    assert "a brand new secret" not in str(entries[0].details)
+
+
+@pytest.mark.parametrize("change", [{"active": False}, {"role": "agent"}])
+async def test_admins_cannot_lock_themselves_out(api: Api, change: dict) -> None:
+    status, body = await api.call("PATCH", f"/agents/{api.world.agents['admin']}",
+                                  who="admin", json=change)
+    assert status == 422 and body["error"]["code"] == "self_lockout"
+    status, body = await api.call("PATCH", f"/agents/{api.world.agents['admin']}",
+                                  who="admin", json={"role": None})
+    assert status == 400
 
 
 async def test_supervisor_lists_agents(api: Api) -> None:

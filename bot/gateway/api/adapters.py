@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_core.errors import InvalidInput, ProductNotFound
-from crm_core.models import Product
-from crm_core.services import audit
+from crm_core.domain import AgentRole, Presence
+from crm_core.errors import AgentNotFound, InvalidInput, ProductNotFound, RuleViolation
+from crm_core.models import Agent, AgentSkill, Product
+from crm_core.services import agents, audit
 from crm_core.unit_of_work import UnitOfWork
 
 _PRODUCT_FIELDS = ("name", "description", "category", "price", "stock", "rebuyable", "active")
@@ -40,3 +41,47 @@ async def update_product(uow: UnitOfWork, product_id: int, changes: dict[str, An
             audit.record(uow, actor, "product.update", "product", product_id, changed)
             await uow.commit()
     return product
+
+
+_AGENT_FIELDS = ("name", "role", "password", "languages", "capacity", "skills", "active")
+
+
+async def update_agent(uow: UnitOfWork, agent_id: int, changes: dict[str, Any], *, actor: str,
+                       acting_agent_id: int) -> Agent:
+    """Apply ``changes`` to an agent (password re-hashed, skills replaced); audited without
+    the password. An agent cannot demote or disable themselves (``RuleViolation``)."""
+    nulls = sorted(k for k, v in changes.items() if v is None)
+    unknown = sorted(set(changes) - set(_AGENT_FIELDS))
+    if nulls or unknown:
+        raise InvalidInput("These agent fields cannot be set this way.",
+                           details={k: "may not be null" for k in nulls}
+                           | {k: "unknown field" for k in unknown})
+    if agent_id == acting_agent_id and (
+            changes.get("active") is False
+            or changes.get("role", AgentRole.ADMIN) != AgentRole.ADMIN):
+        exc = RuleViolation("You cannot demote or disable your own account.",
+                            details={"agent_id": agent_id})
+        exc.code = "self_lockout"
+        raise exc
+    async with uow:
+        agent = await uow.agents.get(agent_id)
+        if agent is None:
+            raise AgentNotFound(agent_id)
+        logged: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name == "password":
+                agent.password_hash = agents.hash_password(value)
+                logged["password"] = "changed"
+            elif name == "skills":
+                agent.skills.clear()
+                await uow.flush()
+                agent.skills.extend(AgentSkill(skill=s, level=lv) for s, lv in value.items())
+                logged["skills"] = value
+            else:
+                setattr(agent, name, value)
+                logged[name] = str(value) if name in ("role",) else value
+        if changes.get("active") is False:
+            agent.presence = Presence.OFFLINE
+        audit.record(uow, actor, "agent.update", "agent", agent_id, logged)
+        await uow.commit()
+    return agent

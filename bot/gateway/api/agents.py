@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.gateway import keys
-from bot.gateway.api.common import actor, render, render_page, unit_of_work
+from bot.gateway.api import adapters
+from bot.gateway.api.common import actor, changes, render, render_page, unit_of_work
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
     AgentCreate, AgentOut, AgentPatch, AgentQuery, LoginRequest, TokenOut,
@@ -62,19 +63,18 @@ async def create_agent(request: web.Request) -> web.Response:
 
 
 async def patch_agent(request: web.Request) -> web.Response:
-    """Enable/disable an agent and/or replace their skills."""
+    """Change an agent's profile, role, password, skills or active flag. Admins cannot
+    demote or disable themselves (422), so the last admin cannot lock everyone out."""
     agent_id = path_id(request, "agent_id")
     body = await parse_body(request, AgentPatch)
-    if body.active is None and body.skills is None:
-        raise InvalidInput("Nothing to change: give active and/or skills.",
-                           details={"body": "no fields"})
-    agent = None
-    if body.skills is not None:
-        agent = await service.set_skills(unit_of_work(request), agent_id, body.skills,
-                                         actor=actor(request))
-    if body.active is not None:
-        agent = await service.set_active(unit_of_work(request), agent_id, body.active,
-                                         actor=actor(request))
+    fields = changes(body)
+    if not fields:
+        raise InvalidInput("Nothing to change.", details={"body": "no fields"})
+    if "capacity" in fields and fields["capacity"] is not None:
+        fields["capacity"] = {str(channel): n for channel, n in fields["capacity"].items()}
+    agent = await adapters.update_agent(unit_of_work(request), agent_id, fields,
+                                        actor=actor(request),
+                                        acting_agent_id=current_principal(request).agent_id)
     return render(AgentOut, agent)
 
 
@@ -91,6 +91,7 @@ OPERATIONS = [
               errors=(409,)),
     Operation("GET", _ID, get_agent, "Get an agent", "agents",
               least_role=AgentRole.SUPERVISOR, response=AgentOut),
-    Operation("PATCH", _ID, patch_agent, "Enable/disable an agent, set skills", "agents",
-              least_role=AgentRole.ADMIN, body=AgentPatch, response=AgentOut),
+    Operation("PATCH", _ID, patch_agent, "Update an agent", "agents",
+              least_role=AgentRole.ADMIN, body=AgentPatch, response=AgentOut,
+              errors=(422,)),
 ]

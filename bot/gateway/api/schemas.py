@@ -95,8 +95,13 @@ class AgentCreate(ApiModel):
 
 
 class AgentPatch(ApiModel):
-    """What an admin may change on an agent: enable/disable, replace the skills."""
+    """Agent fields an admin may change; omitted fields stay as they are."""
 
+    name: Text | None = None
+    role: AgentRole | None = None
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+    languages: list[Language] | None = Field(default=None, max_length=20)
+    capacity: dict[Channel, Annotated[int, Field(ge=0, le=50)]] | None = None
     active: bool | None = None
     skills: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
                  Annotated[int, Field(ge=1, le=5)]] | None = None
