@@ -49,7 +49,8 @@ def build_engine(app: web.Application, locks: object | None = None):  # noqa: AN
     services.recommender = lambda: app.get(keys.RECOMMENDER)
     return DialogueEngine(
         domain=load_domain(config_dir / DOMAIN_FILE), rules=load_rules(config_dir / RULES_FILE),
-        actions=build_actions(services), store=CrmConversationStore(app[keys.SESSION_FACTORY]),
+        actions=build_actions(services),
+        store=CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None),
         interpreter=AppInterpreter(app), locks=locks,  # type: ignore[arg-type]
         config=EngineConfig(max_message_chars=settings.max_message_chars),
     )

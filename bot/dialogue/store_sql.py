@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 
 from sqlalchemy import JSON, Integer, select
@@ -90,38 +91,59 @@ class _EventCache:
 class CrmConversationStore:
     """Implements ``bot.dialogue.store.ConversationStore`` on the CRM database."""
 
-    def __init__(self, session_factory: async_sessionmaker, cache_size: int = 10_000) -> None:
+    def __init__(self, session_factory: async_sessionmaker, cache_size: int = 10_000,
+                 single_worker: bool = False, recheck_seconds: float = 5.0) -> None:
+        """``single_worker``: this process is the only writer of dialogue events (no Redis
+        locks), so cached events are complete and need no re-read; the sender's open
+        conversation is re-checked every ``recheck_seconds`` (an agent may close it)."""
         self._sessions = session_factory
         bind = session_factory.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._write_lock: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
         self._cache = _EventCache(cache_size)
+        self._single_worker = single_worker
+        self._recheck = recheck_seconds
+        self._open: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()
+
+    async def _conversation_id(self, sender_id: str, channel: Channel) -> int:
+        key = (sender_id, channel.value)
+        known = self._open.get(key)
+        if known is not None and time.monotonic() - known[1] < self._recheck:
+            return known[0]
+        uow = self._uow()
+        async with uow:
+            conv = await uow.conversations.latest_for_sender(sender_id, channel)
+        if conv is None:
+            from crm_core.services import conversations
+
+            async with self._write_lock:
+                conv = await conversations.get_or_start_conversation(self._uow(), sender_id,
+                                                                     channel)
+        self._open[key] = (conv.id, time.monotonic())
+        self._open.move_to_end(key)
+        while len(self._open) > 10_000:
+            self._open.popitem(last=False)
+        return conv.id
 
     def _uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
 
     async def load(self, sender_id: str, channel: str) -> StoredConversation:
         """The sender's open conversation on this channel (new if none) and its events."""
-        from crm_core.services import conversations
-
-        uow = self._uow()
-        async with uow:
-            conv = await uow.conversations.latest_for_sender(sender_id, crm_channel(channel))
-        if conv is None:
-            async with self._write_lock:
-                conv = await conversations.get_or_start_conversation(
-                    self._uow(), sender_id, crm_channel(channel))
-        last_id, events = self._cache.get(conv.id)
-        async with self._sessions() as session:
-            rows = (await session.execute(
-                select(DialogueEvent.id, DialogueEvent.event)
-                .where(DialogueEvent.conversation_id == conv.id, DialogueEvent.id > last_id)
-                .order_by(DialogueEvent.id))).all()
-        if rows:
-            events.extend(row.event for row in rows)
-            last_id = rows[-1].id
-        self._cache.put(conv.id, last_id, events)
-        return StoredConversation(conv.id, sender_id, channel, list(events))
+        conversation_id = await self._conversation_id(sender_id, crm_channel(channel))
+        last_id, events = self._cache.get(conversation_id)
+        if not (self._single_worker and last_id):
+            async with self._sessions() as session:
+                rows = (await session.execute(
+                    select(DialogueEvent.id, DialogueEvent.event)
+                    .where(DialogueEvent.conversation_id == conversation_id,
+                           DialogueEvent.id > last_id)
+                    .order_by(DialogueEvent.id))).all()
+            if rows:
+                events.extend(row.event for row in rows)
+                last_id = rows[-1].id
+            self._cache.put(conversation_id, last_id, events)
+        return StoredConversation(conversation_id, sender_id, channel, list(events))
 
     async def _write(self, conversation_id: int, messages: list[Message],
                      events: list[EventDict]) -> None:
