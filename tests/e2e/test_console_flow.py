@@ -213,3 +213,34 @@ async def test_sla_breach_warns_consoles_and_escalates_the_ticket(client: Any) -
     assert str(ticket.priority) == "urgent"
     for ws in (console, chat):
         await ws.close()
+
+
+async def test_closing_the_console_requeues_and_positions_update(client: Any) -> None:
+    app = client.server.app
+    router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
+    alice = await client.ws_connect(f"/console/ws?token={await login(client, 'alice')}")
+    await next_frame(alice, "hello")
+    await alice.send_json({"type": "presence", "presence": "away"})
+    await next_frame(alice, "ok")
+    first, first_sender, reply = await customer_asks_for_a_human(client)
+    assert "number 1 in the queue" in reply["text"]
+    async with hub.customer_feed(first_sender) as feed:
+        # A VIP complaint jumps the queue: the first customer hears they are now second.
+        from routing.model import Task
+        await router.enqueue(Task("vip-1", tier="vip", sentiment=-0.9))
+        moved = await next_event(feed, "queued")
+        assert moved.data["position"] == 2 and moved.data["estimated_wait_seconds"] > 0
+        await router.cancel("vip-1")
+        await alice.send_json({"type": "presence", "presence": "available"})
+        offer = await next_frame(alice, "routing", "offered")
+        await alice.send_json({"type": "accept", "task_id": offer["task_id"]})
+        await next_frame(alice, "ok")
+        await next_event(feed, "agent_joined")
+        await alice.close()
+        # Alice's last console closed: she is offline and Ann is back in the queue.
+        back = await next_event(feed, "queued")
+        assert back.data["position"] == 1
+    (state,) = await router.store.tasks()
+    assert state.task_id == offer["task_id"] and state.status.value == "waiting"
+    assert not hub.is_with_agent(first_sender)
+    await first.close()
