@@ -58,8 +58,7 @@ def bearer_token(request: web.Request) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise MissingCredentials(
-            "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/login.",
-            details={"www_authenticate": WWW_AUTHENTICATE},
+            "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/login."
         )
     return token.strip()
 

@@ -42,9 +42,10 @@ async def test_login_body_is_validated(api: Api) -> None:
 @pytest.mark.parametrize("path", ["/customers", "/orders", "/tickets", "/products",
                                   "/agents/me", "/tickets/T-1/comments"])
 async def test_every_route_needs_a_token(api: Api, path: str) -> None:
-    status, body = await api.call("GET", path, who=None)
-    assert status == 401
-    assert body["error"]["code"] == "unauthenticated"
+    resp = await api.client.get("/api/v1" + path)
+    assert resp.status == 401
+    assert (await resp.json())["error"]["code"] == "unauthenticated"
+    assert resp.headers["WWW-Authenticate"] == 'Bearer realm="kefu"'
 
 
 async def test_bad_expired_and_customer_tokens_are_401(api: Api) -> None:

@@ -37,3 +37,13 @@ def setup_api(app: web.Application) -> None:
         handler = op.handler if op.least_role is None else secured(op.handler, op.least_role)
         app.router.add_route(op.method, op.full_path, handler, name=op.operation_id)
     setup_docs(app, operations)
+    app.on_response_prepare.append(_bearer_challenge)
+
+
+async def _bearer_challenge(request: web.Request, response: web.StreamResponse) -> None:
+    """RFC 6750: a 401 from the API tells the client which scheme to use."""
+    from bot.gateway.api.routes import API_PREFIX
+    from bot.gateway.auth import WWW_AUTHENTICATE
+
+    if response.status == 401 and request.path.startswith(API_PREFIX):
+        response.headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
