@@ -132,3 +132,31 @@ async def test_app_starts_with_or_without_a_model(aiohttp_client, sqlite_url: st
     service = client.app[keys.RECOMMENDER]
     assert service.model_info.version == saved.meta.version
     assert (await service.for_customer(ids["cT0"], 1))[0].reason == "history"
+
+
+def test_cli_trains_from_the_crm_and_shows(sqlite_url: str, tmp_path: Path,
+                                           monkeypatch) -> None:
+    import asyncio
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from crm_core.schema import upgrade
+
+    asyncio.run(upgrade(sqlite_url))
+    ids = asyncio.run(seed(sqlite_url))
+    monkeypatch.setenv("KEFU_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KEFU_RECOMMENDER", "kefu.itemknn.v1")
+    runner = CliRunner()
+    result = runner.invoke(main, ["recommend", "train"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((artifact_dir(tmp_path) / "current.json").read_text())
+    assert meta["model"] == "kefu.itemknn.v1" and meta["n_lines"] == 48
+    result = runner.invoke(main, ["recommend", "show", "--customer", str(ids["cL0"]), "-k", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{ids['L3']}\tItem L3\t")
+    assert "because you bought Item L" in result.output
+    result = runner.invoke(main, ["recommend", "show", "--similar", "999999"])
+    assert result.exit_code != 0 and "not found" in result.output
