@@ -244,3 +244,41 @@ async def test_closing_the_console_requeues_and_positions_update(client: Any) ->
     assert state.task_id == offer["task_id"] and state.status.value == "waiting"
     assert not hub.is_with_agent(first_sender)
     await first.close()
+
+
+async def test_both_sides_over_websockets_web_chat_and_console(client: Any,
+                                                               world: ConsoleWorld) -> None:
+    """The customer uses only /ws/chat, the agent only /console/ws."""
+    app = client.server.app
+    console = await client.ws_connect(f"/console/ws?token={await login(client, 'bob')}")
+    await next_frame(console, "hello")
+    await console.send_json({"type": "presence", "presence": "away"})
+    await next_frame(console, "ok")
+    chat, sender, reply = await customer_asks_for_a_human(client)
+    assert "number 1 in the queue" in reply["text"]
+    await console.send_json({"type": "presence", "presence": "available"})
+    offer = await next_frame(console, "routing", "offered")
+    await console.send_json({"type": "accept", "task_id": offer["task_id"]})
+    await next_frame(console, "ok")
+    joined = await next_frame(chat, "agent_joined")
+    assert joined["agent_name"] == "Bob"
+
+    await console.send_json({"type": "message", "task_id": offer["task_id"], "text": "Hello!"})
+    assert (await next_frame(chat, "agent"))["text"] == "Hello!"
+    await chat.send_json({"type": "message", "text": "Where is my parcel?"})
+    heard = await next_frame(console, "customer")
+    assert heard["text"] == "Where is my parcel?"
+
+    await console.send_json({"type": "resolve", "task_id": offer["task_id"]})
+    await next_frame(chat, "csat_request")
+    await chat.send_json({"type": "csat", "score": 4, "comment": "ok"})
+    await next_frame(chat, "csat_ok")
+    assert (await next_frame(console, "routing", "csat"))["score"] == 4
+
+    from crm_core.services import csat
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    ratings = (await csat.list_csat(SqlUnitOfWork(app[keys.SESSION_FACTORY]))).items
+    assert [(r.score, r.agent_id) for r in ratings] == [(4, world.agents["bob"])]
+    for ws in (console, chat):
+        await ws.close()
