@@ -29,7 +29,10 @@ def recommend() -> None:
               help="Train from an Online Retail CSV (gzip ok) instead of the CRM database.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Artifact folder (default: <data_dir>/models/recommend).")
-def train(model: str | None, transactions: str | None, out: str | None) -> None:
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Hyper-parameter, e.g. --param l2=100 --param max_items=20000.")
+def train(model: str | None, transactions: str | None, out: str | None,
+          params: tuple[str, ...]) -> None:
     """Train on the CRM's orders and save a versioned artifact (atomically replaced)."""
     from bot.cli import load_settings
     from crm_core.errors import KefuError
@@ -46,14 +49,29 @@ def train(model: str | None, transactions: str | None, out: str | None) -> None:
             log, source = asyncio.run(_crm_log(settings.database_url)), "crm"
         if len(log) == 0:
             raise click.ClickException("no purchases to train on")
-        artifact = fit(log, model or settings.recommender, source=source)
+        artifact = fit(log, model or settings.recommender, _parse_params(params),
+                       source=source)
         path = save(artifact, out or artifact_dir(settings.data_dir))
-    except KefuError as exc:
+    except (KefuError, ValueError, TypeError) as exc:
         raise _fail(exc) from exc
     meta = artifact.meta
     click.echo(f"trained {meta.model} on {meta.n_lines} lines, {meta.n_customers} customers, "
                f"{meta.n_products} products in {meta.train_seconds:.2f} s")
     click.echo(f"saved version {meta.version} to {path}")
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; values are JSON when they parse (numbers, null), else text."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--param")
+        try:
+            params[name] = json.loads(value)
+        except ValueError:
+            params[name] = value
+    return params
 
 
 async def _crm_log(database_url: str) -> Any:

@@ -112,3 +112,20 @@ def test_train_from_file_writes_a_versioned_artifact(tmp_path: Path) -> None:
     meta = json.loads((out / "current.json").read_text())
     assert meta["model"] == "kefu.itemknn.v1" and meta["n_lines"] == 60
     assert (out / f"{meta['version']}.npz").is_file()
+
+
+def test_train_takes_hyper_parameters_and_rejects_unknown_ones(tmp_path: Path) -> None:
+    path = write_transactions(tmp_path / "t.csv.gz")
+    out = tmp_path / "models"
+    runner = CliRunner()
+    result = runner.invoke(main, ["recommend", "train", "--transactions", str(path),
+                                  "--out", str(out), "--param", "l2=7.5",
+                                  "--param", "max_items=6"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "current.json").read_text())
+    assert meta["model"] == "kefu.ease.v1"
+    assert meta["params"] == {"l2": 7.5, "max_items": 6, "prune_top_k": None}
+    result = runner.invoke(main, ["recommend", "train", "--transactions", str(path),
+                                  "--out", str(out), "--param", "nope=1"])
+    assert result.exit_code != 0 and "nope" in result.output
+    assert "Traceback" not in result.output
