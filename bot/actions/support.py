@@ -75,12 +75,16 @@ class ActionHandoff(KefuAction):
             transcript=transcript(tracker),
         )
         result = await (await self.services()).sink().handoff(request)
+        # Channels that connect people themselves (a phone line) look for custom.handoff.
+        custom = {"handoff": {"status": result.status, "reason": reason,
+                              "ticket_number": result.ticket_number,
+                              "queue_position": result.queue_position}}
         if result.status == "queued":
             wait = round((result.estimated_wait_seconds or 0) / 60) or 1
-            dispatcher.utter_message(response="utter_handoff_queued",
+            dispatcher.utter_message(response="utter_handoff_queued", json_message=custom,
                                      position=result.queue_position or 1, wait=wait)
         else:
-            dispatcher.utter_message(response="utter_handoff_ticket",
+            dispatcher.utter_message(response="utter_handoff_ticket", json_message=custom,
                                      ticket_number=result.ticket_number or "")
         return [SlotSet("handoff_reason", reason), ConversationPaused()]
 
