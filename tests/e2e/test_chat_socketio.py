@@ -71,3 +71,32 @@ async def test_socketio_keeps_a_given_session_id(base_url: str) -> None:
         assert "How can I help" in reply["text"]
     finally:
         await widget.sio.disconnect()
+
+
+async def test_socketio_carries_the_agent_after_handoff(aiohttp_client, sqlite_url: str,
+                                                         seeded: Seeded) -> None:
+    from bot.gateway import keys
+    from routing.live import LiveSession
+
+    client = await aiohttp_client(chat_app(sqlite_url))
+    hub = client.server.app[keys.LIVE_CHAT]
+    widget = Widget()
+    await widget.sio.connect(str(client.make_url("/")).rstrip("/"), socketio_path="/socket.io",
+                             transports=["websocket"])
+    try:
+        await widget.sio.emit("session_request", {"session_id": "sio-live-1"})
+        await asyncio.wait_for(widget.confirmed.get(), 10)
+        replies = await widget.utter("sio-live-1", "/human_handoff", 2)
+        assert "T-" in replies[0]["text"] and replies[1]["handoff"]["status"] == "ticket"
+        async with hub.agent_feed(3) as agent_feed:
+            hub.open(LiveSession(sender_id="sio-live-1", conversation_id=None, task_id="t",
+                                 agent_id=3, agent_name="Bo"))
+            await hub.post_agent_message("sio-live-1", 3, "Hello from Bo")
+            said = await asyncio.wait_for(widget.uttered.get(), 10)
+            assert said == {"text": "Bo: Hello from Bo"}
+            await widget.sio.emit("user_uttered", {"message": "thanks Bo",
+                                                   "session_id": "sio-live-1"})
+            heard = await agent_feed.get(timeout=10)
+            assert heard.text == "thanks Bo"
+    finally:
+        await widget.sio.disconnect()

@@ -3,10 +3,13 @@
 python-socketio's ``AsyncServer`` is attached to the aiohttp app at ``/socket.io``.
 Events: ``session_request`` -> ``session_confirm`` (bare session id, room joined);
 ``user_uttered`` -> ``bot_uttered`` per text part / quick replies / image.
+After a handoff, the agent's messages reach the widget as ``bot_uttered`` texts
+("Ana: ...") and the customer's messages reach the agent (``routing.live``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from bot.gateway import keys
 from bot.gateway.channels.wire import handler, socketio_events
 from bot.gateway.errors import error_body
 from bot.messages import UserMessage
@@ -34,12 +38,34 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[])
     sio.attach(app, socketio_path="socket.io")
 
+    live: dict[str, asyncio.Task[None]] = {}
+
+    async def forward_agent_side(hub: Any, session_id: str, sid: str) -> None:
+        async with hub.customer_feed(session_id) as feed:
+            async for event in feed:
+                wire = event.to_wire()
+                if wire.get("type") == "agent" and wire.get("text"):
+                    name = wire.get("agent_name")
+                    await sio.emit("bot_uttered", {"text": f"{name}: {wire['text']}"
+                                                   if name else wire["text"]}, room=sid)
+
     @sio.on("session_request")
     async def session_request(sid: str, data: Any = None) -> None:
         session_id = _session_id(data)
         await sio.enter_room(sid, session_id)
         await sio.save_session(sid, {"session_id": session_id})
         await sio.emit("session_confirm", session_id, room=sid)
+        hub = app.get(keys.LIVE_CHAT)
+        if hub is not None:
+            if sid in live:
+                live.pop(sid).cancel()
+            live[sid] = asyncio.create_task(forward_agent_side(hub, session_id, sid))
+
+    @sio.on("disconnect")
+    async def disconnect(sid: str, *args: Any) -> None:
+        task = live.pop(sid, None)
+        if task is not None:
+            task.cancel()
 
     @sio.on("user_uttered")
     async def user_uttered(sid: str, data: Any = None) -> None:
@@ -58,5 +84,8 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
             return
         for payload in socketio_events(replies):
             await sio.emit("bot_uttered", payload, room=session_id)
+        hub = app.get(keys.LIVE_CHAT)
+        if hub is not None and hub.is_with_agent(session_id) and isinstance(text, str):
+            await hub.post_customer_message(session_id, text.strip())
 
     return sio
