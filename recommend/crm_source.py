@@ -1,13 +1,15 @@
 """Purchases and catalogue read from the CRM database (crm_core's tables).
 
 Order lines of orders that were not cancelled or returned are the implicit feedback;
-products carry stock, the re-buyable flag and whether they are still sold.
+products carry stock, the re-buyable flag and whether they are still sold; the customer's
+country and tier (as segment) drive the cold-start popularity.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,7 +32,7 @@ class CrmPurchaseSource:
 
         return (
             select(Order.customer_id, OrderLine.product_id, Order.id, Order.placed_at,
-                   OrderLine.quantity, Customer.country)
+                   OrderLine.quantity, Customer.country, Customer.tier)
             .join(OrderLine, OrderLine.order_id == Order.id)
             .join(Customer, Customer.id == Order.customer_id)
             .where(Order.status.not_in(EXCLUDED_STATUSES))
@@ -47,9 +49,9 @@ class CrmPurchaseSource:
         except (TypeError, ValueError):
             return None
         async with self._sessions() as session:
-            country = (await session.execute(
-                select(Customer.country).where(Customer.id == key))).first()
-            if country is None:
+            customer = (await session.execute(
+                select(Customer.country, Customer.tier).where(Customer.id == key))).first()
+            if customer is None:
                 return None
             rows = (await session.execute(
                 select(OrderLine.product_id, func.max(Order.placed_at))
@@ -58,7 +60,7 @@ class CrmPurchaseSource:
                 .group_by(OrderLine.product_id))).all()
         return CustomerHistory(
             customer_id=key, product_ids=[str(r[0]) for r in rows],
-            times=[r[1] for r in rows], country=country[0],
+            times=[r[1] for r in rows], country=customer[0], segment=_text(customer[1]),
         )
 
     async def catalogue(self) -> Catalogue:
@@ -79,15 +81,20 @@ class CrmPurchaseSource:
         """Every kept order line, as a purchase log."""
         async with self._sessions() as session:
             rows = (await session.execute(self._lines_query())).all()
-        records = [(str(r[0]), str(r[1]), str(r[2]), r[3], float(r[4]), r[5] or "")
-                   for r in rows]
-        return PurchaseLog.from_records(records) if records else PurchaseLog.from_frame(
-            _empty_frame())
+        if not rows:
+            return PurchaseLog.from_frame(_empty_frame())
+        frame = pd.DataFrame.from_records(
+            [(str(r[0]), str(r[1]), str(r[2]), r[3], float(r[4]), r[5] or "", _text(r[6]))
+             for r in rows], columns=[*LOG_COLUMNS, "segment"])
+        return PurchaseLog.from_frame(frame)
+
+
+def _text(value: Any) -> str:
+    """An enum's value (customer tier) or a plain string; "" for None."""
+    return "" if value is None else str(getattr(value, "value", value))
 
 
 def _empty_frame() -> Any:
-    import pandas as pd
-
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in LOG_COLUMNS})
     frame["time"] = pd.to_datetime(frame["time"])
     return frame

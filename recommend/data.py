@@ -47,8 +47,10 @@ class PurchaseLog:
         missing = set(LOG_COLUMNS) - set(frame.columns)
         if missing:
             raise InvalidInput("purchase log lacks columns", details={"missing": sorted(missing)})
-        frame = frame.loc[:, list(LOG_COLUMNS)].copy()
-        for column in ("customer", "product", "order", "country"):
+        # An optional "segment" column (e.g. the CRM's customer tier) feeds cold start.
+        extra = ["segment"] if "segment" in frame.columns else []
+        frame = frame.loc[:, [*LOG_COLUMNS, *extra]].copy()
+        for column in ("customer", "product", "order", "country", *extra):
             frame[column] = frame[column].astype(str)
         frame["time"] = pd.to_datetime(frame["time"])
         frame["quantity"] = frame["quantity"].astype(float)
@@ -61,6 +63,16 @@ class PurchaseLog:
         hashed = pd.util.hash_pandas_object(self.frame, index=False).to_numpy()
         digest.update(hashed.tobytes())
         return digest.hexdigest()[:16]
+
+    def customer_groups(self, customers: np.ndarray) -> np.ndarray:
+        """Cold-start labels per customer: country, plus ``segment:<s>`` when known."""
+        last = self.frame.drop_duplicates("customer", keep="last").set_index("customer")
+        country = last["country"].reindex(customers).fillna("").to_numpy(dtype=object)
+        if "segment" not in last.columns:
+            return country
+        segment = last["segment"].reindex(customers).fillna("").to_numpy(dtype=object)
+        labelled = np.array([f"segment:{s}" if s else "" for s in segment], dtype=object)
+        return np.column_stack([country, labelled])
 
     def customer_countries(self) -> dict[str, str]:
         """Each customer's country (their most recent line's)."""

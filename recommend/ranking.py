@@ -53,6 +53,7 @@ class CustomerHistory:
     product_ids: list[str]
     times: list[datetime] | np.ndarray   # datetimes, or a datetime64 array
     country: str | None = None
+    segment: str | None = None          # e.g. the CRM's customer tier
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Ranker:
             scores = self._score(items, weights)
             picked = self._explained(scores, allowed, items, weights, masks, k,
                                      "history", "because you bought {}")
-        return picked + self._popular(history.country, allowed, masks, k, picked)
+        return picked + self._popular(history, allowed, masks, k, picked)
 
     def for_basket(self, product_ids: list[str], catalogue: Catalogue | None, k: int,
                    history: CustomerHistory | None = None) -> list[Recommendation]:
@@ -151,8 +152,7 @@ class Ranker:
             scores = self._score(items, weights)
             picked = self._explained(scores, allowed, items, weights, masks, k,
                                      "basket", "goes well with {} in your basket")
-        country = history.country if history else None
-        return picked + self._popular(country, allowed, masks, k, picked)
+        return picked + self._popular(history, allowed, masks, k, picked)
 
     def similar_to(self, product_id: str, catalogue: Catalogue | None,
                    k: int) -> list[Recommendation]:
@@ -217,23 +217,26 @@ class Ranker:
             ))
         return out
 
-    def _popular(self, country: str | None, allowed: np.ndarray, masks: _Masks, k: int,
-                 picked: list[Recommendation]) -> list[Recommendation]:
-        """Fill the remaining slots with the customer's country's (or overall) bestsellers."""
+    def _popular(self, history: CustomerHistory | None, allowed: np.ndarray, masks: _Masks,
+                 k: int, picked: list[Recommendation]) -> list[Recommendation]:
+        """Fill the remaining slots with bestsellers of the customer's country, else of
+        their segment, else overall."""
         missing = k - len(picked)
         if missing <= 0:
             return []
         popularity = self.artifact.popularity
-        scores = popularity.group_scores(country).astype(np.float64)
+        group, text = None, "one of our bestsellers"
+        if history is not None and popularity.knows_group(history.country):
+            group, text = history.country, f"popular in {history.country}"
+        elif history is not None and popularity.knows_group(f"segment:{history.segment}"):
+            group, text = f"segment:{history.segment}", f"popular with {history.segment} customers"
+        scores = popularity.group_scores(group).astype(np.float64)
         keep = allowed & (scores > 0)
         keep[[self.index[str(r.product_id)] for r in picked]] = False
         top, values = top_k(np.where(keep, scores, -np.inf), missing)
-        text = (f"popular in {country}" if popularity.knows_group(country)
-                else "one of our bestsellers")
         return [Recommendation(product_id=masks.ids[j], name=masks.names[j],
                                score=float(v), explanation=text, reason="popular")
                 for j, v in zip(top, values, strict=True)]
-
 
 def _seconds(times: list[datetime] | np.ndarray) -> np.ndarray:
     """Purchase times as float seconds (aware or naive datetimes, or datetime64)."""

@@ -25,6 +25,7 @@ class MemoryPurchaseSource:
                 customer_id=customer, product_ids=list(group["product"]),
                 times=group["time"].to_numpy(dtype="datetime64[ns]"),
                 country=countries.get(customer) or None,
+                segment=(str(group["segment"].iloc[-1]) or None) if "segment" in group else None,
             )
         if catalogue is None:
             names = frame.drop_duplicates("product", keep="last")["product"]

@@ -6,7 +6,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 
 from recommend.artifact import Artifact, ArtifactMeta
 from recommend.data import PurchaseLog, build_interactions
@@ -19,13 +18,12 @@ def train(
     log: PurchaseLog, model: str = DEFAULT_MODEL, params: dict[str, Any] | None = None, *,
     half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS, source: str = "crm",
 ) -> Artifact:
-    """Fit the named model and the country popularity fallback on ``log``."""
+    """Fit the named model and the popularity fallback (per country and segment)."""
     interactions = build_interactions(log)
-    countries = log.customer_countries()
-    groups = np.array([countries.get(c, "") for c in interactions.customers], dtype=object)
+    groups = log.customer_groups(interactions.customers)
     estimator = create(model, **(params or {}))
     started = time.perf_counter()
-    estimator.fit(interactions.matrix, groups=groups)
+    estimator.fit(interactions.matrix, groups=groups if groups.ndim == 1 else groups[:, 0])
     seconds = time.perf_counter() - started
     popularity = Popularity().fit(interactions.matrix, groups=groups)
     data_hash = log.content_hash()

@@ -1,6 +1,7 @@
 """Popularity: what most customers bought, overall or within a group (country, segment).
 
-The cold-start model: it needs no history, only the customer's group. Scores are the
+The cold-start model: it needs no history, only the customer's group (a country, or a
+segment label such as ``segment:vip``; several kinds may be given). Scores are the
 share of the group's customers who bought each product, plus a small share of the overall
 figure so that small groups still rank sensibly.
 """
@@ -39,11 +40,13 @@ class Popularity(Recommender):
             groups = np.asarray(groups).astype(str)
             if len(groups) != X.shape[0]:
                 raise ValueError("groups must have one entry per row of X")
-            for name in np.unique(groups):
-                rows = np.flatnonzero(groups == name)
-                if len(rows) >= self.min_group:
-                    names.append(str(name))
-                    shares.append(np.asarray(X[rows].sum(axis=0)).ravel() / len(rows))
+            # A 2-D array holds several kinds of label per row (country, "segment:vip").
+            for column in groups.reshape(len(groups), -1).T:
+                for name in np.unique(column):
+                    rows = np.flatnonzero(column == name)
+                    if name and len(rows) >= self.min_group:
+                        names.append(str(name))
+                        shares.append(np.asarray(X[rows].sum(axis=0)).ravel() / len(rows))
         self.group_names_ = np.array(names, dtype=str)
         self.group_share_ = (
             np.vstack(shares).astype(np.float32) if shares

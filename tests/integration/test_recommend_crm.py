@@ -56,9 +56,10 @@ async def seed(url: str) -> dict[str, int]:
         cancelled.lines = [OrderLine(product_id=ids["X"], quantity=1, unit_price=Decimal("1"))]
         session.add(cancelled)
         newcomer = Customer(name="new", email="new@example.com", country="France")
-        session.add(newcomer)
+        islander = Customer(name="far", email="far@example.com", country="Iceland")
+        session.add_all([newcomer, islander])
         await session.flush()
-        ids["cnew"] = newcomer.id
+        ids["cnew"], ids["cfar"] = newcomer.id, islander.id
         await session.commit()
     await engine.dispose()
     return ids
@@ -91,6 +92,8 @@ async def test_crm_source_and_service(migrated_url: str) -> None:  # noqa: F811
         assert ids["T2"] not in {r.product_id for r in french}   # out of stock
         cold = await service.for_customer(ids["cnew"], 2)
         assert cold and all(r.explanation == "popular in France" for r in cold)
+        far = await service.for_customer(ids["cfar"], 2)   # no Icelandic buyers: tier
+        assert far and all(r.explanation == "popular with standard customers" for r in far)
         similar = await service.similar_to(ids["L0"], 3)
         assert {r.product_id for r in similar} == {ids["L1"], ids["L2"], ids["L3"]}
     finally:

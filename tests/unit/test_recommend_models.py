@@ -97,3 +97,13 @@ def test_registry_rejects_unknown_names() -> None:
     with pytest.raises(InvalidInput) as err:
         create("kefu.ease.v9")
     assert "kefu.itemknn.v1" in err.value.details["known"]
+
+
+def test_popularity_with_country_and_segment_labels() -> None:
+    X = sp.csr_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0, 1]], dtype=np.float32))
+    groups = np.array([["UK", "segment:vip"], ["UK", "segment:vip"], ["FR", ""],
+                       ["FR", "segment:standard"], ["FR", "segment:standard"]], dtype=object)
+    model = Popularity(min_group=2).fit(X, groups=groups)
+    assert set(model.group_names_) == {"UK", "FR", "segment:vip", "segment:standard"}
+    assert int(np.argmax(model.group_scores("segment:vip"))) == 0
+    assert int(np.argmax(model.group_scores("segment:standard"))) == 1

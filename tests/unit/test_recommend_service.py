@@ -153,3 +153,21 @@ async def test_history_cap_still_excludes_every_bought_product(monkeypatch) -> N
     recs = await service().for_customer("a0", 8)
     assert recs[0].explanation == "because you bought Holder"   # only the latest counts
     assert not {"a0", "a1", "a2"} & {r.product_id for r in recs}
+
+
+async def test_cold_start_falls_back_to_the_customers_segment() -> None:
+    import pandas as pd
+
+    frame = purchase_log().frame.copy()
+    frame["segment"] = np.where(frame["customer"].str.startswith("a"), "vip", "standard")
+    log = PurchaseLog.from_frame(frame)
+    newcomer = pd.DataFrame([{"customer": "new", "product": "zz", "order": "o-new",
+                              "time": pd.Timestamp("2024-03-01"), "quantity": 1.0,
+                              "country": "Iceland", "segment": "vip"}])
+    merged = PurchaseLog.from_frame(pd.concat([frame, newcomer]))
+    cat = Catalogue.of([*catalogue().items.values(), CatalogueItem("zz", "Unknown thing")])
+    svc = RecommendationService(MemoryPurchaseSource(merged, cat), train(log))
+    recs = await svc.for_customer("new", 3)
+    # Nobody else is from Iceland: the vip segment (cluster a) decides.
+    assert recs and all(r.explanation == "popular with vip customers" for r in recs)
+    assert all(r.product_id.startswith("a") for r in recs)
