@@ -20,9 +20,9 @@ handed a conversation to the queue, the chat channel should:
 
        await hub.submit_csat(sender_id, score, comment)   # 1..5, stored in the CRM
 
-Agent consoles use ``agent_feed(agent_id)`` and ``post_agent_message``. Everything is
-in-process (one worker); a multi-worker deployment needs a Redis pub/sub hub with the same
-methods (not built yet).
+Agent consoles use ``agent_feed(agent_id)`` and ``post_agent_message``. ``LiveChatHub`` is
+in-process (one worker); ``routing.live_redis.RedisLiveChatHub`` has the same methods and
+fans out through Redis pub/sub when several workers serve the customers and the agents.
 """
 
 from __future__ import annotations
@@ -69,6 +69,19 @@ class LiveEvent:
             if value is not None:
                 frame[key] = value
         return frame | self.data
+
+    def to_dict(self) -> dict[str, Any]:
+        """Lossless JSON-able form (for the Redis hub)."""
+        return {"kind": self.kind.value, "sender_id": self.sender_id,
+                "conversation_id": self.conversation_id, "text": self.text,
+                "agent_name": self.agent_name, "data": self.data, "at": self.at}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LiveEvent:
+        """Inverse of ``to_dict``."""
+        return cls(LiveKind(data["kind"]), data.get("sender_id"), data.get("conversation_id"),
+                   data.get("text"), data.get("agent_name"), data.get("data") or {},
+                   data.get("at") or time.time())
 
 
 class Feed:
@@ -157,16 +170,25 @@ class LiveChatHub:
 
     def to_customer(self, sender_id: str, event: LiveEvent) -> None:
         """Deliver an event to every open chat of this customer."""
-        for feed in list(self._customers.get(sender_id, ())):
-            feed.put(event)
+        self._local_customer(sender_id, event)
 
     def to_agent(self, agent_id: int, event: LiveEvent) -> None:
         """Deliver an event to every open console of this agent."""
-        for feed in list(self._agents.get(agent_id, ())):
-            feed.put(event)
+        self._local_agent(agent_id, event)
 
     def to_all_agents(self, event: LiveEvent) -> None:
         """Deliver an event to every open console (queue changes)."""
+        self._local_all(event)
+
+    def _local_customer(self, sender_id: str, event: LiveEvent) -> None:
+        for feed in list(self._customers.get(sender_id, ())):
+            feed.put(event)
+
+    def _local_agent(self, agent_id: int, event: LiveEvent) -> None:
+        for feed in list(self._agents.get(agent_id, ())):
+            feed.put(event)
+
+    def _local_all(self, event: LiveEvent) -> None:
         for feeds in list(self._agents.values()):
             for feed in list(feeds):
                 feed.put(event)

@@ -61,12 +61,15 @@ async def seed(url: str) -> ConsoleWorld:
     return ConsoleWorld(ids, ann.id)
 
 
-def console_app(url: str, data_dir: Path, nlu_model_dir: Path) -> Any:
-    """The real application; the session's trained NLU model is linked in, not retrained."""
+def console_app(url: str, data_dir: Path, nlu_model_dir: Path,
+                redis_url: str | None = None) -> Any:
+    """The real application; the session's trained NLU model is linked in, not retrained.
+    With ``redis_url`` the queue and the live chat run on Redis (the multi-worker setup)."""
     models = data_dir / "models"
     models.mkdir(parents=True, exist_ok=True)
     (models / "nlu").symlink_to(nlu_model_dir, target_is_directory=True)
-    return create_app(Settings(database_url=url, secret_key=SECRET, data_dir=data_dir))
+    return create_app(Settings(database_url=url, secret_key=SECRET, data_dir=data_dir,
+                               redis_url=redis_url))
 
 
 async def login(client: Any, name: str) -> str:

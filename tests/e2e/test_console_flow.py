@@ -18,10 +18,16 @@ async def world(sqlite_url: str) -> ConsoleWorld:
     return await seed(sqlite_url)
 
 
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def backend_url(request: pytest.FixtureRequest) -> str | None:
+    """The in-process queue and hub, or both on Redis (as with several workers)."""
+    return None if request.param == "memory" else request.getfixturevalue("redis_url")
+
+
 @pytest.fixture
 async def client(aiohttp_client: Any, sqlite_url: str, world: ConsoleWorld, tmp_path,
-                 nlu_model_dir) -> Any:
-    app = console_app(sqlite_url, tmp_path / "data", nlu_model_dir)
+                 nlu_model_dir, backend_url: str | None) -> Any:
+    app = console_app(sqlite_url, tmp_path / "data", nlu_model_dir, backend_url)
     client = await aiohttp_client(app)
     router = app[keys.ROUTER]
     router.clock = ManualClock(time.time())
@@ -29,11 +35,13 @@ async def client(aiohttp_client: Any, sqlite_url: str, world: ConsoleWorld, tmp_
 
 
 async def next_frame(ws: Any, kind: str, event: str | None = None, timeout: float = 5) -> dict:
-    """The next frame of this type (and routing event), skipping others."""
+    """The next frame of this type (and routing event, or request for ok/error), skipping
+    others: with the Redis hub, pushed events and replies may interleave either way."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         frame = await ws.receive_json(timeout=max(0.1, deadline - asyncio.get_running_loop().time()))
-        if frame.get("type") == kind and (event is None or frame.get("event") == event):
+        tag = frame.get("request") if kind in ("ok", "error") else frame.get("event")
+        if frame.get("type") == kind and (event is None or tag == event):
             return frame
 
 
@@ -63,7 +71,7 @@ async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld
     assert hello["agent"]["name"] == "Alice"
     # Alice is signed in but away: the customer waits in the queue with a position.
     await console.send_json({"type": "presence", "presence": "away"})
-    await next_frame(console, "ok")
+    await next_frame(console, "ok", "presence")
     chat, sender, reply = await customer_asks_for_a_human(client)
     assert "number 1 in the queue" in reply["text"]
     (waiting,) = await router.store.waiting()
@@ -75,14 +83,14 @@ async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld
         task_id = offer["task_id"]
         assert offer["task"]["sender_id"] == sender
         await console.send_json({"type": "accept", "task_id": task_id})
-        accepted = await next_frame(console, "ok")
+        accepted = await next_frame(console, "ok", "accept")
         assert accepted["result"]["status"] == "assigned"
         joined = await next_event(customer, "agent_joined")
         assert joined.agent_name == "Alice"
 
         await console.send_json({"type": "message", "task_id": task_id,
                                  "text": "Hi Ann, how can I help?"})
-        await next_frame(console, "ok")
+        await next_frame(console, "ok", "message")
         said = await next_event(customer, "agent")
         assert said.text == "Hi Ann, how can I help?"
         assert await hub.post_customer_message(sender, "My mug arrived broken")
@@ -90,7 +98,7 @@ async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld
         assert heard["text"] == "My mug arrived broken" and heard["task_id"] == task_id
 
         await console.send_json({"type": "resolve", "task_id": task_id})
-        await next_frame(console, "ok")
+        await next_frame(console, "ok", "resolve")
         ask = await next_event(customer, "csat_request")
         await hub.submit_csat(sender, 5, "quick and kind")
         rated = await next_frame(console, "routing", "csat")
@@ -128,7 +136,7 @@ async def test_unanswered_offer_times_out_and_goes_to_another_agent(client: Any)
     again = await next_frame(second, "routing", "offered")
     assert again["task_id"] == offer["task_id"]
     await first.send_json({"type": "accept", "task_id": offer["task_id"]})
-    refused = await next_frame(first, "error")
+    refused = await next_frame(first, "error", "accept")
     assert refused["error"]["code"] == "offer_not_held"
     for ws in (first, second, chat):
         await ws.close()
@@ -194,7 +202,7 @@ async def test_sla_breach_warns_consoles_and_escalates_the_ticket(client: Any) -
     console = await client.ws_connect(f"/console/ws?token={await login(client, 'sue')}")
     await next_frame(console, "hello")
     await console.send_json({"type": "presence", "presence": "away"})
-    await next_frame(console, "ok")
+    await next_frame(console, "ok", "presence")
     chat, _, _ = await customer_asks_for_a_human(client)
     (waiting,) = await router.store.waiting()
     router.clock.now = waiting.task.sla_due_at - 10
@@ -221,7 +229,7 @@ async def test_closing_the_console_requeues_and_positions_update(client: Any) ->
     alice = await client.ws_connect(f"/console/ws?token={await login(client, 'alice')}")
     await next_frame(alice, "hello")
     await alice.send_json({"type": "presence", "presence": "away"})
-    await next_frame(alice, "ok")
+    await next_frame(alice, "ok", "presence")
     first, first_sender, reply = await customer_asks_for_a_human(client)
     assert "number 1 in the queue" in reply["text"]
     async with hub.customer_feed(first_sender) as feed:
@@ -234,7 +242,7 @@ async def test_closing_the_console_requeues_and_positions_update(client: Any) ->
         await alice.send_json({"type": "presence", "presence": "available"})
         offer = await next_frame(alice, "routing", "offered")
         await alice.send_json({"type": "accept", "task_id": offer["task_id"]})
-        await next_frame(alice, "ok")
+        await next_frame(alice, "ok", "accept")
         await next_event(feed, "agent_joined")
         await alice.close()
         # Alice's last console closed: she is offline and Ann is back in the queue.
@@ -253,13 +261,13 @@ async def test_both_sides_over_websockets_web_chat_and_console(client: Any,
     console = await client.ws_connect(f"/console/ws?token={await login(client, 'bob')}")
     await next_frame(console, "hello")
     await console.send_json({"type": "presence", "presence": "away"})
-    await next_frame(console, "ok")
+    await next_frame(console, "ok", "presence")
     chat, sender, reply = await customer_asks_for_a_human(client)
     assert "number 1 in the queue" in reply["text"]
     await console.send_json({"type": "presence", "presence": "available"})
     offer = await next_frame(console, "routing", "offered")
     await console.send_json({"type": "accept", "task_id": offer["task_id"]})
-    await next_frame(console, "ok")
+    await next_frame(console, "ok", "accept")
     joined = await next_frame(chat, "agent_joined")
     assert joined["agent_name"] == "Bob"
 

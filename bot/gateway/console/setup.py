@@ -1,7 +1,7 @@
 """Wire the queue and the console into the app: ``setup_console(app)``.
 
 One cleanup_ctx builds the router (Redis backend when ``redis_url`` is set, else
-in-process), the live-chat hub, the console service and ``QueueHandoff`` at
+in-process), the live-chat hub (Redis pub/sub with ``redis_url``), the console service and ``QueueHandoff`` at
 ``keys.HANDOFF_SINK``, and runs the routing loop (offer timeouts, dispatch) in the
 background.
 """
@@ -34,7 +34,6 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     from crm_core.unit_of_work import SqlUnitOfWork
     from routing.config import load_config
     from routing.live import LiveChatHub
-    from routing.queue_handoff import QueueHandoff
     from routing.router import Router
 
     settings = app[keys.SETTINGS]
@@ -52,7 +51,14 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork(app[keys.SESSION_FACTORY])
 
-    hub = LiveChatHub(csat_recorder=_csat_recorder(uow))
+    if settings.redis_url:  # several workers: customers and agents may be on different ones
+        from routing.live_redis import RedisLiveChatHub
+
+        hub: LiveChatHub = RedisLiveChatHub(settings.redis_url,
+                                            csat_recorder=_csat_recorder(uow))
+        await hub.start()
+    else:
+        hub = LiveChatHub(csat_recorder=_csat_recorder(uow))
     app[keys.ROUTER] = router
     app[keys.LIVE_CHAT] = hub
     app[keys.CONSOLE] = ConsoleService(router, hub, uow, lambda: app[keys.SLA_POLICY])
@@ -63,6 +69,8 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     loop_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await loop_task
+    if settings.redis_url:
+        await hub.stop()  # type: ignore[attr-defined]
     await store.close()
 
 
