@@ -45,7 +45,12 @@ async def nlu_ctx(app: web.Application) -> AsyncIterator[None]:
                  model_dir, nlu_config)
         await loop.run_in_executor(
             None, lambda: train([nlu_config / "data"], nlu_config / "config.yml", model_dir))
-    app[keys.INTERPRETER] = await loop.run_in_executor(None, load_interpreter, model_dir)
+    interpreter = await loop.run_in_executor(None, load_interpreter, model_dir)
+    if keys.SESSION_FACTORY in app:  # product names and categories as lookup tables
+        from bot.nlu.crm_lookups import feed_crm_lookups
+
+        await feed_crm_lookups(interpreter, app[keys.SESSION_FACTORY])
+    app[keys.INTERPRETER] = interpreter
     yield
 
 

@@ -153,3 +153,49 @@ async def test_gateway_context_loads_or_trains_the_interpreter(
     assert app[keys.INTERPRETER].parse("hi").intent.name == "greet"
     with pytest.raises(StopAsyncIteration):
         await context.__anext__()
+
+
+async def test_crm_products_become_lookup_tables(sqlite_url: str, nlu_model_dir: Path) -> None:
+    from decimal import Decimal
+
+    from bot.nlu.crm_lookups import feed_crm_lookups
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.models.customers import Product
+    from crm_core.schema import upgrade
+
+    await upgrade(sqlite_url)
+    engine = create_engine(sqlite_url)
+    factory = create_session_factory(engine)
+    try:
+        async with factory() as session:
+            session.add_all([
+                Product(sku="A1", name="Bamboo Cutting Board", category="Kitchenware",
+                        price=Decimal("19.90"), stock=3),
+                Product(sku="A2", name="Retired Lamp", category="Lighting", price=Decimal("5"),
+                        active=False),
+            ])
+            await session.commit()
+        interpreter = load_interpreter(nlu_model_dir)
+        await feed_crm_lookups(interpreter, factory)
+        found = {(e.entity, e.value) for e in
+                 interpreter.parse("is the bamboo cutting board in kitchenware? and the retired "
+                                   "lamp?").entities}
+        assert ("product", "Bamboo Cutting Board") in found
+        assert ("category", "Kitchenware") in found
+        assert ("product", "Retired Lamp") not in found  # inactive products are not offered
+    finally:
+        await engine.dispose()
+
+
+async def test_crm_lookups_tolerate_an_unmigrated_database(sqlite_url: str,
+                                                           nlu_model_dir: Path) -> None:
+    from bot.nlu.crm_lookups import feed_crm_lookups
+    from crm_core.db import create_engine, create_session_factory
+
+    engine = create_engine(sqlite_url)
+    try:
+        interpreter = load_interpreter(nlu_model_dir)
+        await feed_crm_lookups(interpreter, create_session_factory(engine))  # logs, no raise
+        assert interpreter.parse("hi").intent.name == "greet"
+    finally:
+        await engine.dispose()
