@@ -79,15 +79,7 @@ def compute(activity: Activity, config: AnalyticsConfig, as_of: pd.Timestamp,
     feats = customer_features(activity, as_of, config.churn.trend_window_days,
                               config.churn.negative_sentiment_below)
     try:
-        X, y = churn.training_set(activity, as_of - pd.Timedelta(days=config.churn.horizon_days),
-                                  config.churn)
-        model = churn.ChurnClassifier().fit(X, y)
-        risk = model.predict_proba(feats)[:, 1]
-        table.loc[feats.index, "churn_risk"] = risk
-        reasons = model.reasons(feats, config.churn.reasons_per_customer)
-        table.loc[feats.index, "churn_reasons"] = pd.Series(reasons, index=feats.index)
-        if model_dir:
-            churn.save_model(model, model_dir / "churn.joblib")
+        _score_churn(activity, config, as_of, feats, table, model_dir)
     except (KefuError, ValueError) as exc:
         report.notes.append(f"churn risk skipped: {exc}")
     t = timer.lap("churn", t)
@@ -102,6 +94,30 @@ def compute(activity: Activity, config: AnalyticsConfig, as_of: pd.Timestamp,
         report.notes.append("clusters skipped: fewer than 10 customers with orders")
     timer.lap("clusters", t)
     return table
+
+
+def _score_churn(activity: Activity, config: AnalyticsConfig, as_of: pd.Timestamp,
+                 feats: pd.DataFrame, table: pd.DataFrame, model_dir: Path | None) -> None:
+    """Fit on the last full horizon (features at as_of - N, labels up to as_of), score
+    everyone at ``as_of``, explain the risky ones."""
+    from threadpoolctl import threadpool_limits
+
+    cc = config.churn
+    X, y = churn.training_set(activity, as_of - pd.Timedelta(days=cc.horizon_days), cc)
+    if len(X) > cc.max_train_customers:
+        keep = np.random.default_rng(0).choice(len(X), cc.max_train_customers, replace=False)
+        X, y = X.iloc[keep], y.iloc[keep]
+    # One thread: BLAS threads only contend on a small shared machine.
+    with threadpool_limits(1):
+        model = churn.ChurnClassifier().fit(X, y)
+        risk = model.predict_proba(feats)[:, 1]
+        table.loc[feats.index, "churn_risk"] = risk
+        risky = feats[risk >= cc.reasons_min_risk]
+        reasons = model.reasons(risky, cc.reasons_per_customer)
+    table.loc[risky.index, "churn_reasons"] = pd.Series(reasons, index=risky.index,
+                                                        dtype=object)
+    if model_dir:
+        churn.save_model(model, model_dir / "churn.joblib")
 
 
 def _rows(table: pd.DataFrame, computed_at: datetime) -> list[dict[str, Any]]:

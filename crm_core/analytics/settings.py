@@ -54,6 +54,8 @@ class ChurnConfig(_Strict):
     trend_window_days: int = Field(default=90, gt=0)
     negative_sentiment_below: float = Field(default=-0.3, ge=-1, le=1)
     reasons_per_customer: int = Field(default=3, ge=0, le=10)
+    reasons_min_risk: float = Field(default=0.5, ge=0, le=1)
+    max_train_customers: int = Field(default=200_000, ge=100)
 
 
 class ClvConfig(_Strict):
