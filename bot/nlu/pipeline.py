@@ -155,7 +155,12 @@ def load_pipeline(model_dir: str | Path) -> tuple[Pipeline, dict[str, Any]]:
     if metadata.get("format_version") != FORMAT_VERSION:
         raise ModelNotFound(model_dir, f"model format {metadata.get('format_version')} "
                                        f"(this kefu reads {FORMAT_VERSION}); retrain")
-    pipeline = joblib.load(model_path)
+    try:
+        pipeline = joblib.load(model_path)
+    except Exception as exc:  # noqa: BLE001 - a truncated or foreign file: say so, retrain
+        raise ModelNotFound(model_dir, f"unreadable {MODEL_FILE} ({type(exc).__name__})") from exc
+    if not isinstance(pipeline, Pipeline):
+        raise ModelNotFound(model_dir, f"{MODEL_FILE} does not hold a kefu NLU pipeline")
     return pipeline, metadata
 
 

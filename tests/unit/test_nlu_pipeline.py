@@ -143,6 +143,26 @@ def test_bad_config_and_missing_model(tmp_path: Path) -> None:
         load_interpreter(tmp_path / "absent")
 
 
+def test_corrupt_model_and_unfitted_components(tmp_path: Path, tiny_model: Path) -> None:
+    import shutil
+
+    from sklearn.exceptions import NotFittedError
+
+    from bot.nlu.components.base import Message
+    from bot.nlu.components.entities_learned import TokenClassifierEntityExtractor
+    from bot.nlu.components.intent import TfidfLinearIntentClassifier
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model, broken)
+    (broken / "model.joblib").write_bytes(b"not a model")
+    with pytest.raises(ModelNotFound, match="unreadable model.joblib"):
+        load_interpreter(broken)
+    with pytest.raises(NotFittedError):
+        TfidfLinearIntentClassifier().process(Message("hi"))
+    with pytest.raises(NotFittedError):
+        TokenClassifierEntityExtractor().process(Message("hi"))
+
+
 TEXTS = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=50),
