@@ -43,8 +43,10 @@ async def nlu_ctx(app: web.Application) -> AsyncIterator[None]:
         nlu_config = settings.config_dir / "nlu"
         log.info("no NLU model at %s: training one from %s (takes a few seconds)",
                  model_dir, nlu_config)
-        await loop.run_in_executor(
-            None, lambda: train([nlu_config / "data"], nlu_config / "config.yml", model_dir))
+        data, config = nlu_config / "data", nlu_config / "config.yml"
+        # A config_dir without NLU files falls back to kefu's shipped data and pipeline.
+        await loop.run_in_executor(None, lambda: train(
+            [data] if data.exists() else None, config if config.is_file() else None, model_dir))
     interpreter = await loop.run_in_executor(None, load_interpreter, model_dir)
     if keys.SESSION_FACTORY in app:  # product names and categories as lookup tables
         from bot.nlu.crm_lookups import feed_crm_lookups

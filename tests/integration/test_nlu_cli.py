@@ -199,3 +199,25 @@ async def test_crm_lookups_tolerate_an_unmigrated_database(sqlite_url: str,
         assert interpreter.parse("hi").intent.name == "greet"
     finally:
         await engine.dispose()
+
+
+async def test_gateway_context_trains_when_no_model(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from bot.gateway import keys
+    from bot.gateway.app import nlu_ctx
+    from bot.settings import Settings
+
+    config_dir = tmp_path / "config"
+    (config_dir / "nlu" / "data").mkdir(parents=True)
+    (config_dir / "nlu" / "data" / "nlu.csv").write_text(
+        "text,intent\nhi,greet\nhello,greet\nhey,greet\nbye,goodbye\nsee you,goodbye\n"
+        "goodbye,goodbye\n", encoding="utf-8")
+    (config_dir / "nlu" / "config.yml").write_text(
+        Path("config/nlu/config-tfidf.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    app = web.Application()
+    app[keys.SETTINGS] = Settings(data_dir=tmp_path / "var", config_dir=config_dir)
+    context = nlu_ctx(app)
+    await context.__anext__()
+    assert (tmp_path / "var" / "models" / "nlu" / "metadata.json").is_file()
+    assert app[keys.INTERPRETER].intents == ["goodbye", "greet"]
