@@ -53,10 +53,20 @@ def purchase_summary(orders: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame
     return out
 
 
+def _lifetimes() -> Any:
+    """The ``lifetimes`` package, imported quietly (it sets a pandas option pandas 3
+    deprecates, which warns at import)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import lifetimes
+        import lifetimes.utils
+    return lifetimes
+
+
 def _fit_with_retries(fitter: Any, penalizer: float, *columns: pd.Series) -> Any:
     """Fit a ``lifetimes`` model; on non-convergence retry with a 10x, then 100x larger
     penalizer (it shrinks the parameters, which is what the optimiser needs on skewed data)."""
-    from lifetimes.utils import ConvergenceError
+    ConvergenceError = _lifetimes().utils.ConvergenceError  # noqa: N806
 
     last: Exception | None = None
     for factor in (1, 10, 100):
@@ -80,8 +90,8 @@ class BgNbdGammaGammaClv(RegressorMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> BgNbdGammaGammaClv:
         """Fit BG/NBD on everyone and Gamma-Gamma on repeat buyers; returns self."""
-        from lifetimes import BetaGeoFitter, GammaGammaFitter
-
+        lifetimes = _lifetimes()
+        BetaGeoFitter, GammaGammaFitter = lifetimes.BetaGeoFitter, lifetimes.GammaGammaFitter  # noqa: N806
         if len(X) < 10:
             raise RuleViolation("lifetime value needs at least 10 customers with orders",
                                 details={"customers": len(X)})
@@ -102,10 +112,8 @@ class BgNbdGammaGammaClv(RegressorMixin, BaseEstimator):
 
     def expected_purchases(self, X: pd.DataFrame, days: float | None = None) -> np.ndarray:
         """Expected purchase days in the next ``days`` (default ``horizon_days``)."""
-        from lifetimes import BetaGeoFitter
-
         check_is_fitted(self, "bg_params_")
-        bg = BetaGeoFitter()
+        bg = _lifetimes().BetaGeoFitter()
         bg.params_ = pd.Series(self.bg_params_)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -116,12 +124,10 @@ class BgNbdGammaGammaClv(RegressorMixin, BaseEstimator):
 
     def expected_order_value(self, X: pd.DataFrame) -> np.ndarray:
         """Gamma-Gamma's expected spend per purchase (shrunk towards the mean)."""
-        from lifetimes import GammaGammaFitter
-
         check_is_fitted(self, "bg_params_")
         if self.gg_params_ is None:
             return np.full(len(X), self.mean_order_value_)
-        gg = GammaGammaFitter()
+        gg = _lifetimes().GammaGammaFitter()
         gg.params_ = pd.Series(self.gg_params_)
         v = gg.conditional_expected_average_profit(X["frequency"].to_numpy(float),
                                                    X["monetary_value"].to_numpy(float))
