@@ -5,10 +5,11 @@
 ``dialogue_events`` belongs to the dialogue engine (its rows are the tracker, nothing
 else reads them); ``ensure_schema`` creates it if the CRM migrations have not.
 
-A turn costs two write transactions: the customer's message with its events, then the
-bot's messages with theirs. On SQLite (one writer at a time) the writes of one process
-queue on an asyncio lock instead of spinning in SQLite's busy handler, which sleeps up to
-100 ms per retry.
+A turn writes twice (the customer's message with its events before deciding, the bot's
+messages with theirs before answering), through one writer task that commits whatever
+has queued in one transaction (group commit). On SQLite (one writer at a time) the
+remaining writes of one process queue on an asyncio lock instead of spinning in SQLite's
+busy handler, which sleeps up to 100 ms per retry.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class CrmConversationStore:
         self._single_worker = single_worker
         self._recheck = recheck_seconds
         self._open: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()
+        self._pending: list[tuple[list[Any], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def _conversation_id(self, sender_id: str, channel: Channel) -> int:
         key = (sender_id, channel.value)
@@ -147,20 +150,50 @@ class CrmConversationStore:
 
     async def _write(self, conversation_id: int, messages: list[Message],
                      events: list[EventDict]) -> None:
+        """Persist and wait for the commit (group commit: see ``_drain``)."""
         if not (messages or events):
             return
         rows = [DialogueEvent(conversation_id=conversation_id, event=e) for e in events]
-        async with self._write_lock:
-            uow = self._uow()
-            async with uow:
-                for message in messages:
-                    uow.conversations.add(message)
-                for row in rows:
-                    uow.conversations.add(row)
-                await uow.commit()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(([*messages, *rows], done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        await done
         last_id, cached = self._cache.get(conversation_id)
         if rows and last_id and all(r.id > last_id for r in rows):
             self._cache.put(conversation_id, max(r.id for r in rows), cached + events)
+
+    async def _drain(self) -> None:
+        """Write everything queued in one transaction, again while more has queued.
+
+        Concurrent turns share a commit (one writer, no lock convoy on SQLite); each turn
+        still answers only after its own rows are committed. If a batch fails, its items
+        are retried one by one so only the faulty turn sees the error.
+        """
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._commit([row for rows, _ in batch for row in rows])
+            except Exception:  # noqa: BLE001 - isolate the failing turn below
+                for rows, done in batch:
+                    try:
+                        await self._commit(rows)
+                    except Exception as exc:  # noqa: BLE001 - handed to that turn
+                        done.set_exception(exc)
+                    else:
+                        done.set_result(None)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _commit(self, rows: list[Any]) -> None:
+        async with self._write_lock:
+            uow = self._uow()
+            async with uow:
+                for row in rows:
+                    uow.conversations.add(row)
+                await uow.commit()
 
     async def record_user(self, conv: StoredConversation, text: str, parse: ParseResult,
                           events: list[EventDict]) -> None:
