@@ -87,6 +87,10 @@ async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld
         assert accepted["result"]["status"] == "assigned"
         joined = await next_event(customer, "agent_joined")
         assert joined.agent_name == "Alice"
+        resp = await client.get(f"/console/api/tasks/{task_id}/transcript",
+                                headers={"Authorization": f"Bearer {token}"})
+        lines = await resp.json()
+        assert resp.status == 200 and lines[0] == {**lines[0], "role": "customer"}
 
         await console.send_json({"type": "message", "task_id": task_id,
                                  "text": "Hi Ann, how can I help?"})
@@ -116,6 +120,11 @@ async def test_handoff_accept_chat_resolve_csat(client: Any, world: ConsoleWorld
     conversation = await conversations.get_conversation(uow(), ask.conversation_id)
     assert str(conversation.status) == "closed"
     messages = (await conversations.list_messages(uow(), ask.conversation_id)).items
+    from crm_core.services import audit
+    viewed = (await audit.list_entries(uow(), entity="conversation",
+                                       entity_id=ask.conversation_id)).items
+    assert ("conversation.view", f"agent:{world.agents['alice']}") in [
+        (e.action, e.actor) for e in viewed]
     assert ("agent", "Hi Ann, how can I help?") in [(str(m.role), m.text) for m in messages]
     assert await app[keys.ROUTER].store.tasks() == []
 

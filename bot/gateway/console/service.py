@@ -259,13 +259,20 @@ class ConsoleService:
         }
 
     async def transcript(self, agent_id: int, task_id: str) -> list[dict[str, Any]]:
-        """The conversation so far (bot and customer turns before the handoff included)."""
-        from crm_core.services import conversations
+        """The conversation so far (bot and customer turns before the handoff included);
+        the view is audited like the customer 360 panel."""
+        from crm_core.services import audit, conversations
 
         state = await self._held(agent_id, task_id)
-        if not state.task.conversation_id:
+        conversation_id = state.task.conversation_id
+        if not conversation_id:
             return []
-        page = await conversations.list_messages(self._uow(), state.task.conversation_id)
+        page = await conversations.list_messages(self._uow(), conversation_id)
+        uow = self._uow()
+        async with uow:
+            audit.record(uow, f"agent:{agent_id}", "conversation.view", "conversation",
+                         conversation_id, {"panel": "transcript"})
+            await uow.commit()
         return [{"role": str(m.role), "text": m.text, "at": m.created_at.isoformat(),
                  "sentiment": m.sentiment} for m in page.items]
 
