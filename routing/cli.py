@@ -44,3 +44,61 @@ def simulate(policy: str, agents: int, seed: int, volume: float, config_path: st
     click.echo(f"{'class':<8} {'count':>6} {'p50 s':>8} {'p90 s':>8}")
     for name, row in report["classes"].items():
         click.echo(f"{name:<8} {row['count']:>6} {row['wait_p50']:>8.1f} {row['wait_p90']:>8.1f}")
+
+
+@routing.command()
+@click.option("--redis-url", default=None, help="Redis of the queue (default KEFU_REDIS_URL).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def queue(redis_url: str | None, limit: int, as_json: bool) -> None:
+    """Show the shared (Redis) queue in serving order, with agents' load and SLA breaches."""
+    import asyncio
+
+    from bot.settings import Settings
+    from routing.config import load_config
+    from routing.redis_store import RedisStore
+    from routing.router import Router
+
+    url = redis_url or Settings().redis_url
+    if not url:
+        raise click.UsageError("the in-process queue lives inside the server; set "
+                               "KEFU_REDIS_URL (or --redis-url), or see /console/api/supervisor")
+
+    async def snapshot() -> dict:
+        store = RedisStore(url)
+        try:
+            snap = await Router(store, load_config()).snapshot()
+        finally:
+            await store.close()
+        from routing.priority import priority_score
+        weights = load_config().priority
+        return {
+            "queue_length": len(snap.waiting), "offered": len(snap.offered),
+            "assigned": len(snap.assigned), "longest_wait_seconds": round(snap.longest_wait(), 1),
+            "sla_breaches": [t.task_id for t in snap.sla_breaches],
+            "waiting": [{"task_id": t.task_id, "tier": t.task.tier, "channel": t.task.channel,
+                         "language": t.task.language, "topic": t.task.topic,
+                         "waited_seconds": round(snap.now - t.task.enqueued_at, 1),
+                         "priority": round(priority_score(t.task, snap.now, weights), 1)}
+                        for t in snap.waiting[:limit]],
+            "agents": [{"agent_id": a.agent_id, "name": a.profile.name,
+                        "presence": a.presence.value, "load": a.load} for a in snap.agents],
+        }
+
+    try:
+        data = asyncio.run(snapshot())
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    click.echo(f"waiting {data['queue_length']}, offered {data['offered']}, in conversation "
+               f"{data['assigned']}, longest wait {data['longest_wait_seconds']:.0f}s, "
+               f"SLA breaches {len(data['sla_breaches'])}")
+    for row in data["waiting"]:
+        click.echo(f"  {row['task_id']:<20} {row['tier']:<8} {row['channel']:<6} "
+                   f"{row['language']:<3} {str(row['topic']):<10} {row['waited_seconds']:>7.0f}s "
+                   f"prio {row['priority']:.1f}")
+    for agent in data["agents"]:
+        click.echo(f"  agent {agent['agent_id']} {agent['name']}: {agent['presence']} "
+                   f"{agent['load']}")

@@ -48,3 +48,4 @@ def test_priority_serves_vip_and_angry_sooner_than_fifo_under_load() -> None:
     for klass in ("vip", "angry"):
         assert kefu_["classes"][klass]["wait_p90"] < fifo["classes"][klass]["wait_p90"] / 2
     assert kefu_["classes"]["all"]["count"] == fifo["classes"]["all"]["count"]
+
