@@ -47,15 +47,25 @@ def sentences(limit: int) -> list[str]:
     return [langmodel.normalize(s) for s in lines if s and not s.startswith("#")][:limit]
 
 
+def demo_products() -> list[str]:
+    """Product names like those ``kefu demo seed`` puts in the CRM (the app reads the CRM)."""
+    from bot.voice.setup import MAX_PRODUCTS
+    from crm_core.demo.catalog import CATEGORIES
+
+    names = [i for c in CATEGORIES for i in c.items]
+    names += [f"{v} {i}" for c in CATEGORIES for i in c.items for v in c.variants]
+    return names[:MAX_PRODUCTS]
+
+
 def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
                 generic_limit: int) -> None:
-    domain = PocketsphinxSTT(DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache), pool_size=1)
+    model = DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache, products=demo_products())
+    domain = PocketsphinxSTT(model, pool_size=1)
     generic = PocketsphinxSTT(None, pool_size=1, name="kefu.pocketsphinx_generic.v1")
     domain.warm()
     generic.warm()
     _row.voices = len(voices)  # type: ignore[attr-defined]
-    corpus = set(domain.model.files() and langmodel.build_corpus(DEFAULT_CONFIG_DIR / "nlu")
-                 .sentences)
+    corpus = set(langmodel.build_corpus(DEFAULT_CONFIG_DIR / "nlu", demo_products()).sentences)
     verbatim = sum(r in corpus for r in refs)
     print(f"{len(refs)} sentences x {len(voices)} voices; {verbatim} occur verbatim in the "
           f"domain corpus\n")
@@ -73,6 +83,9 @@ def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
         _row("domain", rate, rows["domain"][: len(rows["generic"])])
         if generic_limit < len(refs):
             _row("domain", rate, rows["domain"])
+        for k, (voice, speed) in enumerate(voices):  # clips cycle through the voices
+            per_voice = [r for j, r in enumerate(rows["domain"]) if j % len(voices) == k]
+            _row(f"domain, {voice} {speed} wpm", rate, per_voice, per_voice=True)
 
 
 def _measure(stt: PocketsphinxSTT, ref: str, audio: va.Audio) -> tuple[int, int, float]:
@@ -82,11 +95,13 @@ def _measure(stt: PocketsphinxSTT, ref: str, audio: va.Audio) -> tuple[int, int,
     return word_errors(ref.split(), result.words.split()), len(ref.split()), seconds
 
 
-def _row(name: str, rate: int, results: list[tuple[int, int, float]]) -> None:
+def _row(name: str, rate: int, results: list[tuple[int, int, float]],
+         per_voice: bool = False) -> None:
     errors, words = sum(r[0] for r in results), sum(r[1] for r in results)
     seconds = [r[2] for r in results]
     q = statistics.quantiles(seconds, n=20, method="inclusive")
-    print(f"| {name} | {rate // 1000} kHz | first {len(results) // max(1, _row.voices)} | "
+    print(f"| {name} | {rate // 1000} kHz | first "
+          f"{len(results) // (1 if per_voice else max(1, _row.voices))} | "
           f"{len(results)} | {100 * errors / words:.1f}% | "
           f"{1000 * statistics.mean(seconds):.0f} ms | {1000 * q[9]:.0f} ms | "
           f"{1000 * q[18]:.0f} ms |", flush=True)
@@ -109,7 +124,8 @@ async def audiosocket_latency(refs: list[str], calls: int, cache: Path) -> None:
     from bot.voice.service import VoiceService
     from bot.voice.tts import EspeakTTS
 
-    stt = PocketsphinxSTT(DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache), pool_size=1)
+    stt = PocketsphinxSTT(DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache,
+                                      products=demo_products()), pool_size=1)
     stt.warm()
     server = AudioSocketServer(VoiceService(stt, EspeakTTS(), FixedReply))
     await server.start("127.0.0.1", 0)

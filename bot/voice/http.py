@@ -17,7 +17,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.gateway import keys
 from bot.messages import BotMessage
-from bot.voice.audio import base_type, check_content_type, decode, to_mp3, to_wav
+from bot.voice.audio import check_content_type, decode, to_mp3, to_wav
 from bot.voice.errors import AudioTooLarge, EmptyAudio
 from crm_core.errors import InvalidInput
 
@@ -78,8 +78,7 @@ async def turn(request: web.Request) -> web.Response:
     settings = request.app[keys.SETTINGS]
     voice = request.app[keys.VOICE]
     data, kind, fields = await _parse(request, settings.voice_max_upload_bytes)
-    if base_type(kind) in ("application/x-www-form-urlencoded", "text/plain", "application/json"):
-        check_content_type(kind)  # raises UnsupportedAudio with the type in details
+    check_content_type(kind)  # non-audio types: UnsupportedAudio with the type in details
     if not data:
         raise EmptyAudio()
     out_format = fields.get("format", "wav").lower()

@@ -21,6 +21,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PHRASES_FILE = Path(__file__).with_name("data") / "phrases_en.txt"
+# Probability mass ArpaBoLM reserves for unseen n-grams (its default is 0.5); a sharper
+# model suits a small domain (bench/voice, 3 voices at 16 kHz: 0.5 -> 21.4%, 0.15 -> 19.2%).
+DISCOUNT_MASS = 0.15
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _NOT_WORD = re.compile(r"[^a-z0-9' ]+")
@@ -151,15 +154,15 @@ def write_model(corpus: Corpus, out_dir: Path) -> ModelFiles:
     """
     from pocketsphinx.lm import ArpaBoLM
 
-    files = ModelFiles(
-        out_dir / f"domain-{corpus.digest}.arpa", out_dir / f"domain-{corpus.digest}.dict"
-    )
+    stem = f"domain-{corpus.digest}-{round(DISCOUNT_MASS * 100)}"
+    files = ModelFiles(out_dir / f"{stem}.arpa", out_dir / f"{stem}.dict")
     if files.arpa.exists() and files.dictionary.exists():
         return files
     if not corpus.sentences:
         raise ValueError("the domain corpus is empty")
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = ArpaBoLM(text="\n".join(corpus.sentences), add_start=True, discount_mass=0.5)
+    model = ArpaBoLM(text="\n".join(corpus.sentences), add_start=True,
+                     discount_mass=DISCOUNT_MASS)
     model.compute()
     buf = io.StringIO()
     model.write(buf)

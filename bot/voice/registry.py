@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.voice.errors import UnknownEngine
@@ -33,7 +33,6 @@ class VoiceConfig:
     tts_budget: float = 2.5
     gtts_endpoint: str | None = None
     decoders: int = 2
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def cache_dir(self) -> Path:
