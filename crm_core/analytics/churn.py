@@ -35,12 +35,13 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, estimator: str = "logistic", C: float = 1.0, max_iter: int = 100,
-                 learning_rate: float = 0.05, calibration_cv: int = 3,
-                 random_state: int = 0) -> None:
+                 learning_rate: float = 0.05, calibration: str = "sigmoid",
+                 calibration_cv: int = 3, random_state: int = 0) -> None:
         self.estimator = estimator
         self.C = C
         self.max_iter = max_iter
         self.learning_rate = learning_rate
+        self.calibration = calibration
         self.calibration_cv = calibration_cv
         self.random_state = random_state
 
@@ -64,6 +65,7 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: Any) -> ChurnClassifier:
         """Fit on a frame with the ``FEATURES`` columns; returns self."""
         from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.model_selection import StratifiedKFold
 
         y = np.asarray(y).astype(np.int64)
         self.classes_ = np.unique(y)
@@ -74,10 +76,13 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
         base = self._base()
         self.feature_names_in_ = np.asarray(FEATURES, dtype=object)
         if minority >= 2:
-            # Isotonic needs plenty of data; on small sets Platt scaling overfits less.
-            method = "isotonic" if len(y) >= 1000 else "sigmoid"
-            self.model_ = CalibratedClassifierCV(
-                base, method=method, cv=min(self.calibration_cv, minority))
+            # Platt (sigmoid) scaling, not isotonic: isotonic steps turn close scores into
+            # ties, which cost ~0.02-0.09 ROC-AUC on Online Retail; sigmoid keeps the order.
+            # Shuffled folds: customer ids follow sign-up order, so plain folds would be
+            # cohorts (old customers fit, new ones calibrate).
+            folds = StratifiedKFold(min(self.calibration_cv, minority), shuffle=True,
+                                    random_state=self.random_state)
+            self.model_ = CalibratedClassifierCV(base, method=self.calibration, cv=folds)
         else:
             self.model_ = base
         M = self._matrix(X)

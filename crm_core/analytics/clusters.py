@@ -69,9 +69,17 @@ def _ordered(labels: np.ndarray, features: pd.DataFrame) -> np.ndarray:
 
 
 def _word(value: float, overall: float, high: str, low: str, typical: str) -> str:
-    if value >= 1.5 * overall:
+    """``high``/``low`` at 1.5x above/below the overall median, "very ..." at 3x."""
+    if overall <= 0:
+        return high if value > 0 else typical
+    ratio = value / overall
+    if ratio >= 3:
+        return f"very {high}"
+    if ratio >= 1.5:
         return high
-    if value <= overall / 1.5:
+    if ratio <= 1 / 3:
+        return f"very {low}"
+    if ratio <= 1 / 1.5:
         return low
     return typical
 

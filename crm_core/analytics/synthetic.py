@@ -32,9 +32,9 @@ def generate_activity(n_customers: int, *, end: datetime, days: int = 540,
     cust = np.concatenate([np.arange(n_customers), owner])
     at = np.concatenate([first, when])
     value = level[cust] * rng.lognormal(0, 0.4, cust.size)
-    start = end_ts - pd.Timedelta(days=days)
+    start = (end_ts - pd.Timedelta(days=days)).floor("s")
     orders = pd.DataFrame({"customer_id": ids[cust],
-                           "placed_at": start + pd.to_timedelta(at, unit="D"),
+                           "placed_at": (start + pd.to_timedelta(at, unit="D")).floor("s"),
                            "total": np.round(value, 2)})
     dropped = active_until < days
     n_tickets = rng.poisson(np.where(dropped, 0.6, 0.2))
@@ -42,7 +42,7 @@ def generate_activity(n_customers: int, *, end: datetime, days: int = 540,
     t_at = np.minimum(days, first[t_owner] + rng.uniform(0, 1, t_owner.size)
                       * (active_until[t_owner] + 30 - first[t_owner]))
     tickets = pd.DataFrame({"customer_id": ids[t_owner],
-                            "created_at": start + pd.to_timedelta(t_at, unit="D")})
+                            "created_at": (start + pd.to_timedelta(t_at, unit="D")).floor("s")})
     sentiment = np.clip(rng.normal(np.where(dropped[t_owner], -0.45, 0.0), 0.3), -1, 1)
     messages = tickets.assign(sentiment=sentiment)
     rated = rng.uniform(size=t_owner.size) < 0.5

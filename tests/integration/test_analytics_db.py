@@ -203,3 +203,68 @@ def test_cli_report_refresh_and_errors(sqlite_url: str, tmp_path: Path, monkeypa
     assert "6 customers" in out.output and "champions" in out.output
     out = runner.invoke(main, ["analytics", "churn-eval", "--json"])
     assert out.exit_code == 1 and "Traceback" not in out.output
+
+
+async def _seed_generated(url: str, n: int = 400) -> None:
+    """A generated 18-month history (orders and tickets) in the database."""
+    from crm_core.analytics.synthetic import generate_activity
+
+    activity = generate_activity(n, end=datetime(2026, 11, 1, tzinfo=UTC), seed=5)
+    await upgrade(url)
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await insert_rows(conn, "customers", [{"id": int(i), "name": f"c{i}"}
+                                              for i in activity.customer_ids])
+        await insert_rows(conn, "orders", [
+            {"id": k, "number": f"G{k}", "customer_id": int(r.customer_id),
+             "placed_at": r.placed_at.to_pydatetime(), "total": round(float(r.total), 2),
+             "status": "delivered"}
+            for k, r in enumerate(activity.orders.itertuples(), 1)])
+        await insert_rows(conn, "tickets", [
+            {"id": k, "number": f"GT{k}", "customer_id": int(r.customer_id), "subject": "s",
+             "created_at": r.created_at.to_pydatetime()}
+            for k, r in enumerate(activity.tickets.itertuples(), 1)])
+        await reset_sequences(conn)
+    await engine.dispose()
+
+
+async def test_refresh_with_models_on_a_generated_history(database_url: str,
+                                                          tmp_path: Path) -> None:
+    await _seed_generated(database_url)
+    engine = create_engine(database_url)
+    try:
+        report = await refresh(engine, load_config(CONFIG_DIR), model_dir=tmp_path)
+        assert report.notes == [] and report.cluster_k is not None
+        assert (tmp_path / "churn.joblib").exists() and (tmp_path / "clv.joblib").exists()
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(
+                CustomerAnalytics.churn_risk, CustomerAnalytics.clv_12m,
+                CustomerAnalytics.churn_reasons, CustomerAnalytics.cluster))).all()
+        assert len(rows) == 400
+        assert all(0 <= r.churn_risk <= 1 and r.clv_12m >= 0 and r.cluster is not None
+                   for r in rows)
+        risky = [r for r in rows if r.churn_risk >= 0.5]
+        assert risky and any(r.churn_reasons for r in risky)
+        assert all(not r.churn_reasons for r in rows if r.churn_risk < 0.5)
+        uow = SqlUnitOfWork(create_session_factory(engine))
+        insight = await customer_insight(uow, 1)
+        assert insight.churn_risk is not None and 0 <= insight.priority <= 1
+    finally:
+        await engine.dispose()
+
+
+def test_cli_churn_eval_json(sqlite_url: str, tmp_path: Path, monkeypatch) -> None:
+    import asyncio
+
+    from bot.cli import main
+
+    asyncio.run(_seed_generated(sqlite_url))
+    monkeypatch.setenv("KEFU_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "data"))
+    out = CliRunner().invoke(main, ["analytics", "churn-eval", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert 0.5 < data["roc_auc"] <= 1 and 0 < data["baseline_roc_auc"] <= 1
+    out = CliRunner().invoke(main, ["analytics", "clv-eval", "--json", "--holdout-days", "90"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["customers"] > 0
