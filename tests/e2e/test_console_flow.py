@@ -203,6 +203,9 @@ async def test_customer_360_is_audited_and_limited_to_own_customers(
     assert resp.status == 200
     view = await resp.json()
     assert {"queue_length", "longest_wait_seconds", "sla_breaches", "agents"} <= set(view)
+    # The whole team is listed (loaded from the CRM at start-up), signed in or not.
+    assert {(a["name"], a["presence"]) for a in view["agents"]} == {
+        ("Alice", "offline"), ("Bob", "offline"), ("Sue", "offline")}
 
 
 async def test_sla_breach_warns_consoles_and_escalates_the_ticket(client: Any) -> None:

@@ -68,6 +68,22 @@ class ConsoleService:
         router.events.subscribe(self._on_routing_event)
 
     # --- presence -------------------------------------------------------------------------
+    async def load_roster(self, page_size: int = 100) -> int:
+        """Make every active CRM agent known to the queue (offline until they sign in), so
+        the supervisor view lists the whole team. Returns how many were loaded."""
+        from crm_core.services import agents
+
+        loaded = 0
+        while True:
+            page = await agents.list_agents(self._uow(), active=True, limit=page_size,
+                                            offset=loaded)
+            for agent in page.items:
+                self._names[agent.id] = agent.name
+                await self.router.register_agent(profile_from_agent(agent))
+            loaded += len(page.items)
+            if len(page.items) < page_size:
+                return loaded
+
     async def sign_in(self, agent_id: int) -> dict[str, Any]:
         """Load the agent's skills from the CRM into the queue and make them available."""
         from crm_core.services import agents

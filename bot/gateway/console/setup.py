@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bot.gateway import keys
+
+log = logging.getLogger(__name__)
 
 
 def _load_canned(app: web.Application) -> list[dict[str, str]]:
@@ -64,6 +67,10 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.CONSOLE] = ConsoleService(router, hub, uow, lambda: app[keys.SLA_POLICY])
     app[keys.CANNED_RESPONSES] = _load_canned(app)
     app[keys.HANDOFF_SINK] = _queue_handoff(app, router, hub, uow)
+    try:
+        await app[keys.CONSOLE].load_roster()
+    except Exception:  # noqa: BLE001 - no schema yet (fresh install): agents load on sign-in
+        log.warning("agent roster not loaded into the queue", exc_info=True)
     loop_task = asyncio.create_task(router.run(interval=1.0))
     yield
     loop_task.cancel()
