@@ -200,16 +200,25 @@ def save_chart(report: ServiceReport, path: Any) -> Any:
     import matplotlib.pyplot as plt
 
     days = report.frame()
-    days = days[days["dimension"] == "day"]
+    days = days[days["dimension"] == "day"].copy()
+    days["when"] = pd.to_datetime(days["key"])
+    # More than two months of days is unreadable: plot weeks, rates re-weighted.
+    unit = "week" if len(days) > 60 else "day"
+    if unit == "week":
+        days["when"] = days["when"].dt.to_period("W").dt.start_time
+    days["satisfied"] = days["csat_score"].astype(float).fillna(0) * days["csat_ratings"]
+    g = days.groupby("when")[["conversations", "contained", "csat_ratings",
+                              "satisfied"]].sum()
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    x = pd.to_datetime(days["key"])
-    ax.bar(x, days["conversations"], color="#9ecae1", label="conversations")
-    ax.set_ylabel("conversations per day")
+    ax.bar(g.index, g["conversations"], width=5 if unit == "week" else 0.8,
+           color="#9ecae1", label="conversations")
+    ax.set_ylabel(f"conversations per {unit}")
     ax2 = ax.twinx()
-    ax2.plot(x, days["containment_rate"].astype(float), color="#3182bd", marker=".",
-             label="bot containment")
-    ax2.plot(x, days["csat_score"].astype(float), color="#e6550d", marker=".",
-             label="CSAT score (>= 4)")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ax2.plot(g.index, g["contained"] / g["conversations"], color="#3182bd", marker=".",
+                 label="bot containment")
+        ax2.plot(g.index, g["satisfied"] / g["csat_ratings"], color="#e6550d", marker=".",
+                 label="CSAT score (>= 4)")
     ax2.set_ylim(0, 1)
     ax2.set_ylabel("rate")
     lines = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
