@@ -18,6 +18,10 @@ async def world(sqlite_url: str) -> ConsoleWorld:
     return await seed(sqlite_url)
 
 
+# The core flows run on both setups; the rest only in-process (same code above the hub).
+IN_PROCESS_ONLY = pytest.mark.parametrize("backend_url", [None], ids=["memory"])
+
+
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def backend_url(request: pytest.FixtureRequest) -> str | None:
     """The in-process queue and hub, or both on Redis (as with several workers)."""
@@ -151,6 +155,7 @@ async def test_unanswered_offer_times_out_and_goes_to_another_agent(client: Any)
         await ws.close()
 
 
+@IN_PROCESS_ONLY
 async def test_nobody_signed_in_means_a_ticket_not_an_empty_queue(client: Any) -> None:
     chat, _, reply = await customer_asks_for_a_human(client)
     assert "ticket T-" in reply["text"]
@@ -158,6 +163,7 @@ async def test_nobody_signed_in_means_a_ticket_not_an_empty_queue(client: Any) -
     await chat.close()
 
 
+@IN_PROCESS_ONLY
 async def test_console_needs_a_valid_token_and_bad_input_is_4xx(client: Any) -> None:
     resp = await client.get("/console/ws?token=nope")
     assert resp.status == 401
@@ -176,6 +182,7 @@ async def test_console_needs_a_valid_token_and_bad_input_is_4xx(client: Any) -> 
     assert page.status == 200 and "kefu console" in await page.text()
 
 
+@IN_PROCESS_ONLY
 async def test_customer_360_is_audited_and_limited_to_own_customers(
         client: Any, world: ConsoleWorld) -> None:
     ann = world.customer_id
@@ -208,6 +215,7 @@ async def test_customer_360_is_audited_and_limited_to_own_customers(
         ("Alice", "offline"), ("Bob", "offline"), ("Sue", "offline")}
 
 
+@IN_PROCESS_ONLY
 async def test_sla_breach_warns_consoles_and_escalates_the_ticket(client: Any) -> None:
     app = client.server.app
     router = app[keys.ROUTER]
@@ -235,6 +243,7 @@ async def test_sla_breach_warns_consoles_and_escalates_the_ticket(client: Any) -
         await ws.close()
 
 
+@IN_PROCESS_ONLY
 async def test_closing_the_console_requeues_and_positions_update(client: Any) -> None:
     app = client.server.app
     router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
