@@ -86,7 +86,8 @@ def load_csv(path: Path) -> TrainingData:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) <= max(i_text, i_label):
-                raise TrainingDataError(path, line, f"expected {len(columns)} columns, got {len(row)}")
+                raise TrainingDataError(path, line,
+                                        f"expected {len(columns)} columns, got {len(row)}")
             text, intent = row[i_text].strip(), row[i_label].strip()
             if not text:
                 raise TrainingDataError(path, line, "empty text")
@@ -143,7 +144,8 @@ def _block(path: Path, node: yaml.Node) -> TrainingData:
     kinds = [k for k in BLOCK_KEYS if k in fields]
     if len(kinds) != 1:
         raise TrainingDataError(
-            path, _line(node), f"block needs exactly one of {', '.join(BLOCK_KEYS)}; got {sorted(fields)}"
+            path, _line(node),
+            f"block needs exactly one of {', '.join(BLOCK_KEYS)}; got {sorted(fields)}",
         )
     kind = kinds[0]
     name_node = fields[kind][1]
@@ -154,7 +156,8 @@ def _block(path: Path, node: yaml.Node) -> TrainingData:
         raise TrainingDataError(path, _line(node), f"{kind} {name!r} has no `examples:`")
     lines = _example_lines(path, fields["examples"][1])
     if not lines:
-        raise TrainingDataError(path, _line(fields["examples"][1]), f"{kind} {name!r} has no examples")
+        raise TrainingDataError(path, _line(fields["examples"][1]),
+                                f"{kind} {name!r} has no examples")
     if kind == "intent":
         if not NAME.match(name):
             raise TrainingDataError(path, _line(name_node), f"invalid intent name {name!r}")
@@ -179,9 +182,11 @@ def _block(path: Path, node: yaml.Node) -> TrainingData:
 def _example_lines(path: Path, node: yaml.Node) -> list[tuple[int, str]]:
     """``(line, text)`` for each ``- text`` of a literal block (or a YAML list)."""
     if isinstance(node, yaml.SequenceNode):  # examples given as a YAML list of strings
-        return [(_line(n), str(n.value).strip()) for n in node.value if isinstance(n, yaml.ScalarNode)]
+        return [(_line(n), str(n.value).strip()) for n in node.value
+                if isinstance(n, yaml.ScalarNode)]
     if not isinstance(node, yaml.ScalarNode):
-        raise TrainingDataError(path, _line(node), "`examples:` must be a `|` block of `- text` lines")
+        raise TrainingDataError(path, _line(node),
+                                "`examples:` must be a `|` block of `- text` lines")
     # Content of a `|` block starts on the line after the indicator.
     first = _line(node) + (1 if node.style in ("|", ">") else 0)
     out = []
@@ -192,7 +197,8 @@ def _example_lines(path: Path, node: yaml.Node) -> list[tuple[int, str]]:
         if not stripped.startswith("- "):
             if stripped == "-":
                 raise TrainingDataError(path, first + offset, "empty example")
-            raise TrainingDataError(path, first + offset, f"example must start with '- ': {stripped!r}")
+            raise TrainingDataError(path, first + offset,
+                                    f"example must start with '- ': {stripped!r}")
         out.append((first + offset, stripped[2:].strip()))
     return out
 
@@ -241,12 +247,14 @@ def _annotation_fields(
                 path, line, f"entity annotation {match.group(0)!r} is not valid JSON: {exc.msg}"
             ) from exc
         if not isinstance(spec, dict) or not isinstance(spec.get("entity"), str):
-            raise TrainingDataError(path, line, f"entity annotation {match.group(0)!r} needs \"entity\"")
+            raise TrainingDataError(path, line,
+                                    f"entity annotation {match.group(0)!r} needs \"entity\"")
         value = spec.get("value")
         return (spec["entity"], None if value is None else str(value),
                 spec.get("role"), spec.get("group"))
     inner = match.group("paren").strip()
     entity, _, value = inner.partition(":")
     if not entity.strip() or not NAME.match(entity.strip()):
-        raise TrainingDataError(path, line, f"entity annotation {match.group(0)!r} has no entity name")
+        raise TrainingDataError(path, line,
+                                f"entity annotation {match.group(0)!r} has no entity name")
     return entity.strip(), (value.strip() or None), None, None

@@ -74,7 +74,8 @@ def test_rasa_yaml_intents_entities_synonyms_regex_lookup(tmp_path: Path) -> Non
 
 
 def test_csv_text_intent_and_banking77_header(tmp_path: Path) -> None:
-    data = load_file(write(tmp_path, "a.csv", "text,intent\nhi,greet\n\"where, is it\",order_status\n"))
+    data = load_file(write(tmp_path, "a.csv",
+                           "text,intent\nhi,greet\n\"where, is it\",order_status\n"))
     assert [(e.text, e.intent) for e in data.examples] == [
         ("hi", "greet"), ("where, is it", "order_status")]
     b77 = load_file(write(tmp_path, "b.csv", "text,category\ncard?,card_arrival\n"))

@@ -191,7 +191,8 @@ def test_parse_never_raises(tiny: KefuInterpreter, text: str) -> None:
 @settings(max_examples=30, deadline=None)
 @given(texts=st.lists(st.text(max_size=60), max_size=8))
 def test_parse_batch_matches_single_parses(tiny: KefuInterpreter, texts: list[str]) -> None:
-    assert [r.to_dict() for r in tiny.parse_batch(texts)] == [tiny.parse(t).to_dict() for t in texts]
+    batch = [r.to_dict() for r in tiny.parse_batch(texts)]
+    assert batch == [tiny.parse(t).to_dict() for t in texts]
 
 
 def test_non_string_input_does_not_raise(tiny: KefuInterpreter) -> None:

@@ -101,7 +101,8 @@ class LookupEntityExtractor(Component):
         names = set(self.trained_tables_) | set(self.runtime_tables_)
         return {n: self.runtime_tables_.get(n, []) + self.trained_tables_.get(n, []) for n in names}
 
-    def _pattern(self, name: str, values: list[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    def _pattern(self, name: str,
+                 values: list[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
         if name not in self._compiled:
             canonical: dict[str, str] = {}
             for value in values:
@@ -135,15 +136,19 @@ class LookupEntityExtractor(Component):
 
 
 # Default spaCy Matcher rules: phrases regexes express badly (token attributes, number words).
+_UNITS = ["days", "weeks", "day", "week"]
 DEFAULT_MATCHER_PATTERNS: list[dict[str, Any]] = [
-    {"label": "money", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": ["bucks", "quid", "dollars",
-                                                                           "euros", "pounds"]}}]},
-    {"label": "date", "pattern": [{"LIKE_NUM": True}, {"LOWER": {"IN": ["days", "weeks", "day",
-                                                                          "week"]}}, {"LOWER": "ago"}]},
-    {"label": "date", "pattern": [{"LOWER": {"IN": ["a", "one", "two", "three", "few"]}},
-                                  {"LOWER": {"IN": ["days", "weeks", "day", "week"]}}, {"LOWER": "ago"}]},
-    {"label": "date", "pattern": [{"LOWER": {"IN": ["the", "this"]}}, {"LOWER": "day"},
-                                  {"LOWER": "before"}, {"LOWER": "yesterday"}]},
+    {"label": "money", "pattern": [
+        {"LIKE_NUM": True},
+        {"LOWER": {"IN": ["bucks", "quid", "dollars", "euros", "pounds"]}}]},
+    {"label": "date", "pattern": [
+        {"LIKE_NUM": True}, {"LOWER": {"IN": _UNITS}}, {"LOWER": "ago"}]},
+    {"label": "date", "pattern": [
+        {"LOWER": {"IN": ["a", "one", "two", "three", "few"]}}, {"LOWER": {"IN": _UNITS}},
+        {"LOWER": "ago"}]},
+    {"label": "date", "pattern": [
+        {"LOWER": {"IN": ["the", "this"]}}, {"LOWER": "day"}, {"LOWER": "before"},
+        {"LOWER": "yesterday"}]},
 ]
 
 

@@ -66,7 +66,9 @@ class TextFeaturizer:
         rows = self.rows(messages)
         width = self.n_features_
         indptr = np.cumsum([0] + [len(cols) for cols, _ in rows])
-        indices = np.concatenate([cols for cols, _ in rows]).astype(np.int32) if rows else np.zeros(0, np.int32)
+        # liblinear only accepts 32-bit indices
+        indices = (np.concatenate([cols for cols, _ in rows]).astype(np.int32) if rows
+                   else np.zeros(0, np.int32))
         values = np.concatenate([vals for _, vals in rows]) if rows else np.zeros(0)
         return sp.csr_matrix((values, indices, indptr), shape=(len(messages), width))
 
@@ -102,7 +104,8 @@ class TextFeaturizer:
         state.pop("_char_analyzer", None)  # a closure; rebuilt after loading
         return state
 
-    def _stack(self, words: sp.spmatrix, chars: sp.spmatrix, messages: list[Message]) -> sp.csr_matrix:
+    def _stack(self, words: sp.spmatrix, chars: sp.spmatrix,
+               messages: list[Message]) -> sp.csr_matrix:
         blocks = [words, chars]
         dense = self._dense(messages)
         if dense is not None:
@@ -159,7 +162,8 @@ class TfidfLinearIntentClassifier(Component):
                  calibrate: bool = True, ranking_length: int = 10,
                  random_state: int = 0) -> None:
         if classifier not in CLASSIFIERS:
-            raise PipelineConfigError(f"classifier must be one of {CLASSIFIERS}, not {classifier!r}")
+            raise PipelineConfigError(
+                f"classifier must be one of {CLASSIFIERS}, not {classifier!r}")
         if embeddings is not None and embeddings not in EMBEDDING_DIMS:
             raise PipelineConfigError(
                 f"embeddings must be null or one of {sorted(EMBEDDING_DIMS)}, not {embeddings!r}")

@@ -25,7 +25,8 @@ _EN_WORD = re.compile(r"[A-Za-z']+")
 
 
 def _english_terms(text: str) -> list[tuple[str, bool]]:
-    return [(w.lower().replace("’", "'"), w.isupper() and len(w) > 2) for w in _EN_WORD.findall(text)]
+    return [(w.lower().replace("’", "'"), w.isupper() and len(w) > 2)
+            for w in _EN_WORD.findall(text)]
 
 
 def _chinese_terms(text: str) -> list[tuple[str, bool]]:
