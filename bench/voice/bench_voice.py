@@ -83,6 +83,11 @@ def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
         _row("domain", rate, rows["domain"][: len(rows["generic"])])
         if generic_limit < len(refs):
             _row("domain", rate, rows["domain"])
+        seen = [ref in corpus for i, ref, _ in clips]
+        _row("domain, sentence in corpus", rate,
+             [r for r, known in zip(rows["domain"], seen) if known], per_voice=True)
+        _row("domain, novel sentence", rate,
+             [r for r, known in zip(rows["domain"], seen) if not known], per_voice=True)
         for k, (voice, speed) in enumerate(voices):  # clips cycle through the voices
             per_voice = [r for j, r in enumerate(rows["domain"]) if j % len(voices) == k]
             _row(f"domain, {voice} {speed} wpm", rate, per_voice, per_voice=True)
@@ -100,8 +105,8 @@ def _row(name: str, rate: int, results: list[tuple[int, int, float]],
     errors, words = sum(r[0] for r in results), sum(r[1] for r in results)
     seconds = [r[2] for r in results]
     q = statistics.quantiles(seconds, n=20, method="inclusive")
-    print(f"| {name} | {rate // 1000} kHz | first "
-          f"{len(results) // (1 if per_voice else max(1, _row.voices))} | "
+    print(f"| {name} | {rate // 1000} kHz | "
+          f"{'-' if per_voice else 'first %d' % (len(results) // max(1, _row.voices))} | "
           f"{len(results)} | {100 * errors / words:.1f}% | "
           f"{1000 * statistics.mean(seconds):.0f} ms | {1000 * q[9]:.0f} ms | "
           f"{1000 * q[18]:.0f} ms |", flush=True)
