@@ -142,6 +142,12 @@ async def drive(kind: str, url: str, args: argparse.Namespace) -> Result:
     return result
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start(flag: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "bench.chat.serve", flag, "--port", str(port), "--db", args.db]
     if args.redis_url and flag == "--kefu":
@@ -160,7 +166,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, dict[str, float]]:
                 warm = argparse.Namespace(**{**vars(args), "think": 0, "rounds": 1})
                 await drive(kind, f"ws://127.0.0.1:{port}{path}",
                             argparse.Namespace(**{**vars(warm), "sessions": 2, "duration": 30}))
+            cpu_before = cpu_seconds(proc.pid)
             out[kind] = (await drive(kind, f"ws://127.0.0.1:{port}{path}", args)).summary()
+            cpu = cpu_seconds(proc.pid) - cpu_before
+            out[kind]["server_cpu_s"] = round(cpu, 2)
+            out[kind]["server_cpu_ms_per_turn"] = round(1000 * cpu / max(out[kind]["turns"], 1), 3)
+            out[kind]["load_avg_1m_after"] = os.getloadavg()[0]
         finally:
             proc.terminate()
             proc.wait(10)

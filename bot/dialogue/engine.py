@@ -106,9 +106,9 @@ class DialogueEngine:
 
     async def history(self, sender_id: str, channel: str = "web") -> list[dict[str, Any]]:
         """The current session's user and bot messages, oldest first (to restore a chat)."""
-        async with self.locks.hold(sender_id):  # never half a turn, never two conversations
-            conv = await self.store.load(sender_id, channel)
-        tracker = DialogueTracker.from_events(sender_id, self.domain, conv.events)
+        async with self.locks.hold(sender_id):  # never half a turn
+            events = await self.store.peek(sender_id, channel)
+        tracker = DialogueTracker.from_events(sender_id, self.domain, events)
         start = max((i for i, e in enumerate(tracker.events)
                      if e.get("event") in ("session_started", "restart")), default=-1)
         items: list[dict[str, Any]] = []

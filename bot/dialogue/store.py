@@ -32,6 +32,10 @@ class ConversationStore(Protocol):
         """The sender's open conversation (created when there is none)."""
         ...
 
+    async def peek(self, sender_id: str, channel: str) -> list[EventDict]:
+        """The events of the sender's open conversation ([] if none; creates nothing)."""
+        ...
+
     async def record_user(self, conv: StoredConversation, text: str, parse: ParseResult,
                           events: list[EventDict]) -> None:
         """Persist a customer message (with intent, confidence, sentiment) and its events."""
@@ -60,6 +64,11 @@ class InMemoryConversationStore:
             conv = StoredConversation(next(self._ids), sender_id, channel)
             self.conversations[sender_id] = conv
         return StoredConversation(conv.conversation_id, sender_id, conv.channel, list(conv.events))
+
+    async def peek(self, sender_id: str, channel: str) -> list[EventDict]:
+        """The sender's events, without creating a conversation."""
+        conv = self.conversations.get(sender_id)
+        return list(conv.events) if conv else []
 
     async def record_user(self, conv: StoredConversation, text: str, parse: ParseResult,
                           events: list[EventDict]) -> None:

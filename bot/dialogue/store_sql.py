@@ -131,6 +131,15 @@ class CrmConversationStore:
     def _uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
 
+    async def peek(self, sender_id: str, channel: str) -> list[EventDict]:
+        """The events of the sender's open conversation ([] if none; creates nothing)."""
+        uow = self._uow()
+        async with uow:
+            conv = await uow.conversations.latest_for_sender(sender_id, crm_channel(channel))
+        if conv is None:
+            return []
+        return (await self.load(sender_id, channel)).events
+
     async def load(self, sender_id: str, channel: str) -> StoredConversation:
         """The sender's open conversation on this channel (new if none) and its events."""
         conversation_id = await self._conversation_id(sender_id, crm_channel(channel))
