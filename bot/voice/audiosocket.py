@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from bot.messages import BotMessage
 from bot.voice.audio import PHONE_RATE, Audio, resample
 from bot.voice.service import GREETING_PAYLOAD, VoiceService, reply_texts
 from bot.voice.vad import EnergyVad, VadConfig
@@ -150,7 +151,7 @@ class _Call:
     async def _greet(self) -> None:
         replies = await self.server.voice.reply(
             self.sender_id, GREETING_PAYLOAD, "asterisk", {"call_id": self.stats.call_id})
-        await self._speak(reply_texts(replies), None)
+        await self._speak(reply_texts(replies), None, _language(replies))
 
     async def _answer(self, audio: Audio, ended_at: float) -> None:
         turn = await self.server.voice.turn(
@@ -158,14 +159,14 @@ class _Call:
             speak=False)
         self.stats.turns += 1
         self.stats.transcripts.append(turn.transcript.text if turn.transcript else "")
-        await self._speak(reply_texts(turn.replies), ended_at)
+        await self._speak(reply_texts(turn.replies), ended_at, _language(turn.replies))
 
-    async def _speak(self, texts: list[str], ended_at: float | None) -> None:
+    async def _speak(self, texts: list[str], ended_at: float | None, language: str) -> None:
         """Synthesise sentence by sentence so the first audio leaves before the last is made."""
         first = True
         pending = b""
         for text in texts:
-            speech = await self.server.voice.speak([text])
+            speech = await self.server.voice.speak([text], language)
             if speech is None:
                 continue
             pcm = pending + resample(speech.audio, PHONE_RATE).pcm
@@ -189,3 +190,8 @@ class _Call:
                 delay = started + (i + 1) * 0.02 - 0.1 - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
+
+
+def _language(replies: list[BotMessage]) -> str:
+    """The language the bot answered in (English unless a reply says otherwise)."""
+    return next((r.language for r in replies if r.language), "en")

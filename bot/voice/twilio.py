@@ -59,13 +59,19 @@ def verify(url: str, params: Mapping[str, str], auth_token: str, header: str | N
     raise Forbidden("invalid X-Twilio-Signature", details={"header": "X-Twilio-Signature"})
 
 
-def _say(text: str, voice: str) -> str:
-    return f"<Say voice={quoteattr(voice)}>{escape(text)}</Say>"
+# Twilio language codes for non-English replies (English needs no attribute).
+TWILIO_LANGUAGE = {"zh": "zh-CN"}
+
+
+def _say(text: str, voice: str, language: str | None) -> str:
+    lang = f" language={quoteattr(language)}" if language else ""
+    return f"<Say voice={quoteattr(voice)}{lang}>{escape(text)}</Say>"
 
 
 def render(
     texts: list[str], action: str, *, voice: str, gather: bool = True,
     dial: str | None = None, enqueue: str | None = None, hangup: bool = False,
+    language: str | None = None,
 ) -> str:
     """TwiML: each text but the last as Say + Pause; the last inside a speech Gather.
 
@@ -76,12 +82,13 @@ def render(
     body = []
     spoken = texts[:-1] if gather and texts else texts
     for text in spoken:
-        body.append(_say(text, voice) + '<Pause length="1"/>')
+        body.append(_say(text, voice, language) + '<Pause length="1"/>')
     if gather:
-        inner = _say(texts[-1], voice) if texts else ""
+        inner = _say(texts[-1], voice, language) if texts else ""
+        lang = f" language={quoteattr(language)}" if language else ""
         body.append(
             f'<Gather input="speech" action={quoteattr(action)} actionOnEmptyResult="true" '
-            f'speechTimeout="5">{inner}</Gather>'
+            f'speechTimeout="5"{lang}>{inner}</Gather>'
         )
     if dial:
         body.append(f"<Dial>{escape(dial)}</Dial>")
@@ -126,12 +133,14 @@ async def webhook(request: web.Request) -> web.Response:
 
 def _answer(replies: list[BotMessage], action: str, settings) -> str:  # noqa: ANN001
     texts = reply_texts(replies) or [REPROMPT["en"]]
+    spoken = next((r.language for r in replies if r.language), None)
+    language = TWILIO_LANGUAGE.get(spoken or "")
     if any(is_handoff(r) for r in replies):
         dial = settings.twilio_agent_number
         return render(texts, action, voice=settings.twilio_voice, dial=dial,
-                      enqueue=None if dial else settings.twilio_queue)
+                      enqueue=None if dial else settings.twilio_queue, language=language)
     hangup = any(isinstance(r.custom, dict) and r.custom.get("hangup") for r in replies)
-    return render(texts, action, voice=settings.twilio_voice, hangup=hangup)
+    return render(texts, action, voice=settings.twilio_voice, hangup=hangup, language=language)
 
 
 def _twiml(body: str) -> web.Response:

@@ -52,3 +52,9 @@ def test_handoff_and_hangup() -> None:
     queue = render(["Please hold."], "u", voice="alice", enqueue="support")
     assert queue.endswith("<Enqueue>support</Enqueue></Response>") and "<Gather" not in queue
     assert render(["Bye."], "u", voice="alice", hangup=True).endswith("<Hangup/></Response>")
+
+
+def test_chinese_replies_set_the_language_on_say_and_gather() -> None:
+    xml = render(["您好", "请问有什么可以帮您？"], "u", voice="alice", language="zh-CN")
+    assert '<Say voice="alice" language="zh-CN">您好</Say><Pause length="1"/>' in xml
+    assert 'speechTimeout="5" language="zh-CN"><Say voice="alice" language="zh-CN">' in xml
