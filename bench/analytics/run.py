@@ -5,7 +5,9 @@ at scale (time to compute everything in memory and to write the table).
     .venv/bin/python bench/analytics/run.py --db /tmp/kefu_bench_or.sqlite3 \
         --scale 100000 --scale 1000000 --out bench/analytics/results.json
 
-The Online Retail part imports ../shared/datasets/online_retail/online_retail.csv.gz into
+Each --scale N loads a generated history of N customers into /tmp/kefu_bench_scale_N.sqlite3
+and times the real refresh (read + compute + rewrite); with --no-write it only computes in
+memory. The Online Retail part imports ../shared/datasets/online_retail/online_retail.csv.gz into
 --db first when the database has no customers; it is skipped, saying so, when the file is
 absent.
 """
@@ -76,49 +78,71 @@ async def online_retail(db: Path, config) -> dict:
 
 
 async def scale(n: int, config, write: bool, tmp: Path) -> dict:
-    """Generated history of ``n`` customers: compute everything in memory; with ``write``,
-    also insert the n customers (untimed) and time writing ``customer_analytics``."""
-    from crm_core.analytics.refresh import _rows
-    from crm_core.analytics.models import CustomerAnalytics
+    """Generated history of ``n`` customers. Without ``write``: compute everything in
+    memory. With ``write``: load customers, orders and tickets into a SQLite file
+    (untimed bulk insert), then time the real ``refresh`` (read, compute, rewrite table)."""
     from crm_core.bulk import insert_rows
     from crm_core.schema import upgrade
 
     end = datetime(2026, 11, 1, tzinfo=UTC)
     t = time.perf_counter()
     activity = generate_activity(n, end=end, seed=1)
-    gen = time.perf_counter() - t
-    report = RefreshReport()
-    t, c = time.perf_counter(), _cpu()
-    table = compute(activity, config, activity.end, report)
-    out = {"customers": n, "orders": len(activity.orders), "generate_s": round(gen, 2),
-           "compute_wall_s": round(time.perf_counter() - t, 2),
-           "compute_cpu_s": round(_cpu() - c, 2), "stages_s": report.seconds,
-           "notes": report.notes, "k": report.cluster_k,
-           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
-    if write:
+    out = {"customers": n, "orders": len(activity.orders), "tickets": len(activity.tickets),
+           "generate_s": round(time.perf_counter() - t, 2)}
+    if not write:
+        report = RefreshReport()
+        t, c = time.perf_counter(), _cpu()
+        compute(activity, config, activity.end, report)
+        out.update(compute_wall_s=round(time.perf_counter() - t, 2),
+                   compute_cpu_s=round(_cpu() - c, 2), stages_s=report.seconds,
+                   notes=report.notes, k=report.cluster_k)
+    else:
         db = tmp / f"kefu_bench_scale_{n}.sqlite3"
         for f in tmp.glob(db.name + "*"):
             f.unlink()
         url = f"sqlite+aiosqlite:///{db}"
         await upgrade(url)
         engine = create_engine(url)
-        async with engine.begin() as conn:
-            await insert_rows(conn, "customers", [{"id": int(i), "name": f"c{i}"}
-                                                  for i in activity.customer_ids], 20_000)
         t = time.perf_counter()
-        rows = _rows(table, activity.end.to_pydatetime())
         async with engine.begin() as conn:
-            await insert_rows(conn, CustomerAnalytics.__table__, rows, 20_000)
-        out["write_sqlite_s"] = round(time.perf_counter() - t, 2)
+            await _insert_frames(conn, activity, insert_rows)
+        out["insert_s"] = round(time.perf_counter() - t, 2)
+        del activity
+        t, c = time.perf_counter(), _cpu()
+        report = await refresh(engine, config)
+        out.update(refresh_wall_s=round(time.perf_counter() - t, 2),
+                   refresh_cpu_s=round(_cpu() - c, 2), stages_s=report.seconds,
+                   notes=report.notes, k=report.cluster_k)
         await engine.dispose()
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
+
+
+async def _insert_frames(conn, activity, insert_rows, chunk: int = 50_000) -> None:
+    await insert_rows(conn, "customers", [{"id": int(i), "name": f"c{i}"}
+                                          for i in activity.customer_ids], 20_000)
+    o = activity.orders
+    for start in range(0, len(o), chunk):
+        part = o.iloc[start:start + chunk]
+        await insert_rows(conn, "orders", [
+            {"id": start + k + 1, "number": f"G{start + k + 1}", "customer_id": int(c),
+             "placed_at": p.to_pydatetime(), "total": float(v), "status": "delivered"}
+            for k, (c, p, v) in enumerate(zip(part["customer_id"], part["placed_at"],
+                                              part["total"], strict=True))], 20_000)
+    tk = activity.tickets
+    await insert_rows(conn, "tickets", [
+        {"id": k + 1, "number": f"GT{k + 1}", "customer_id": int(c), "subject": "s",
+         "created_at": p.to_pydatetime()}
+        for k, (c, p) in enumerate(zip(tk["customer_id"], tk["created_at"], strict=True))],
+        20_000)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("/tmp/kefu_bench_or.sqlite3"))
     parser.add_argument("--scale", type=int, action="append", default=[])
-    parser.add_argument("--no-write", action="store_true", help="Scale runs: compute only.")
+    parser.add_argument("--no-write", action="store_true",
+                        help="Scale runs: compute in memory only (no database).")
     parser.add_argument("--skip-retail", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
