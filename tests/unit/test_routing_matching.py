@@ -79,3 +79,19 @@ def test_plan_spreads_over_idle_agents_and_skips_unservable() -> None:
     agents = [agent(1, last=5), agent(2, last=1)]
     decisions = plan(tasks, agents, 10, CFG)
     assert [(d.task_id, d.agent_id) for d in decisions] == [("a", 2), ("b", 1)]
+
+
+def test_plan_least_busy_prefers_the_emptier_agent() -> None:
+    cfg = RoutingConfig(selection="least_busy")
+    agents = [agent(1, load={"chat": 2}, last=0), agent(2, load={"chat": 1}, last=50)]
+    decisions = plan([waiting("a", enqueued_at=0), waiting("b", enqueued_at=1)], agents, 60, cfg)
+    # Agent 2 is less busy, takes "a"; then both are at 2 chats of 3 and agent 1 has idled
+    # longer, so it takes "b".
+    assert [(d.task_id, d.agent_id) for d in decisions] == [("a", 2), ("b", 1)]
+
+
+def test_plan_offers_a_declined_task_again_when_nobody_else_can() -> None:
+    declined = TaskState(Task("t"), declined_by=frozenset({1}))
+    assert [(d.task_id, d.agent_id) for d in plan([declined], [agent(1)], 0, CFG)] == [("t", 1)]
+    both = [agent(1), agent(2, last=5)]
+    assert [d.agent_id for d in plan([declined], both, 0, CFG)] == [2]
