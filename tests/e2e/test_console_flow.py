@@ -167,6 +167,15 @@ async def test_nobody_signed_in_means_a_ticket_not_an_empty_queue(client: Any) -
 async def test_console_needs_a_valid_token_and_bad_input_is_4xx(client: Any) -> None:
     resp = await client.get("/console/ws?token=nope")
     assert resp.status == 401
+    ws = await client.ws_connect("/console/ws")  # first-frame sign-in, here a bad one
+    await ws.send_json({"type": "auth", "token": "nope"})
+    refused = await ws.receive_json(timeout=5)
+    assert refused["type"] == "error" and refused["error"]["code"] == "invalid_token"
+    await ws.close()
+    ws = await client.ws_connect("/console/ws")
+    await ws.send_json({"type": "auth", "token": await login(client, "bob")})
+    assert (await next_frame(ws, "hello"))["agent"]["name"] == "Bob"
+    await ws.close()
     assert (await client.get("/console/api/queue")).status == 401
     token = await login(client, "alice")
     auth = {"Authorization": f"Bearer {token}"}

@@ -1,5 +1,7 @@
 """Console HTTP API (``/console/api/...``, bearer tokens from ``/api/v1/auth/login``) and
-the console WebSocket ``/console/ws?token=...``.
+the console WebSocket ``/console/ws``: sign in with ``{"type": "auth", "token"}`` as the
+first frame (what the page does: the token stays out of URLs and access logs) or with
+``?token=...`` (a bad token is then a 401 before the upgrade).
 
 WebSocket frames, client -> server: ``{"type": "accept"|"decline"|"resolve", "task_id"}``,
 ``{"type": "message"|"note", "task_id", "text"}``, ``{"type": "transfer", "task_id",
@@ -143,24 +145,50 @@ async def _run(service: Any, principal: Principal, action: str, task_id: str,
 
 
 # --- WebSocket ------------------------------------------------------------------------------
-async def _ws_principal(request: web.Request) -> Principal:
+AUTH_FRAME_SECONDS = 10.0
+
+
+async def _principal_for(request: web.Request, token: str) -> Principal:
     from bot.gateway.auth import current_agent
     from bot.gateway.tokens import verify_agent_token
 
     secret = request.config_dict[keys.SETTINGS].secret_key
-    token = request.query.get("token", "")
-    if secret is None or not token:
-        raise Unauthenticated("connect with ?token=<bearer token from /api/v1/auth/login>")
+    if secret is None:
+        raise Unauthenticated("This server has no secret key configured; agent sign-in is off.")
     claims = verify_agent_token(token, secret)
     return await current_agent(request, Principal(claims.agent_id, AgentRole(claims.role)))
 
 
+async def _first_frame_principal(request: web.Request, ws: web.WebSocketResponse) -> Principal:
+    """``{"type": "auth", "token"}`` as the first frame: keeps the token out of URLs/logs."""
+    try:
+        msg = await ws.receive(timeout=AUTH_FRAME_SECONDS)
+        frame = json.loads(msg.data) if msg.type == WSMsgType.TEXT else None
+    except (TimeoutError, asyncio.TimeoutError, json.JSONDecodeError):
+        frame = None
+    if not isinstance(frame, dict) or frame.get("type") != "auth" or not isinstance(
+            frame.get("token"), str):
+        raise Unauthenticated('send {"type": "auth", "token": "<bearer token>"} first '
+                              "(or connect with ?token=...)")
+    return await _principal_for(request, frame["token"])
+
+
 async def console_ws(request: web.Request) -> web.StreamResponse:
     """The console's live connection (see module docstring)."""
-    principal = await _ws_principal(request)  # 401 before the upgrade
+    token = request.query.get("token")
+    # With ?token= a bad token is a 401 before the upgrade; otherwise the first frame signs in.
+    principal = await _principal_for(request, token) if token else None
     service = _service(request)
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
     await ws.prepare(request)
+    if principal is None:
+        try:
+            principal = await _first_frame_principal(request, ws)
+        except KefuError as exc:
+            await ws.send_json({"type": "error", "request": "auth",
+                                **error_body(exc.code, exc.message, exc.details)})
+            await ws.close(code=4401, message=b"unauthenticated")
+            return ws
     agent_id = principal.agent_id
     async with service.hub.agent_feed(agent_id) as feed:
         pusher = asyncio.create_task(_push(ws, feed))

@@ -54,9 +54,10 @@
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const ws = new WebSocket(scheme + location.host + "/console/ws?token=" + encodeURIComponent(state.token));
+    const ws = new WebSocket(scheme + location.host + "/console/ws");
     state.ws = ws;
-    ws.onopen = () => status("connected");
+    // The token goes in the first frame, never in the URL (URLs end up in logs).
+    ws.onopen = () => { ws.send(JSON.stringify({ type: "auth", token: state.token })); status("connected"); };
     ws.onclose = () => { status("disconnected"); };
     ws.onmessage = (msg) => handle(JSON.parse(msg.data));
   }
