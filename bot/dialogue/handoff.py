@@ -45,11 +45,15 @@ class TicketHandoffSink:
                 actor="bot",
             )
             customer_id = visitor.id
-        try:
-            await conversations.hand_off(self._uow(), request.conversation_id, request.reason,
-                                         actor="bot")
-        except (ConversationNotFound, RuleViolation) as exc:
-            log.warning("handoff of conversation %s: %s", request.conversation_id, exc.message)
+        conversation_id: int | None = request.conversation_id or None
+        if conversation_id is not None:
+            try:
+                await conversations.hand_off(self._uow(), conversation_id, request.reason,
+                                             actor="bot")
+            except ConversationNotFound:
+                conversation_id = None  # e.g. a sender of an outside Rasa deployment
+            except RuleViolation as exc:
+                log.warning("handoff of conversation %s: %s", conversation_id, exc.message)
         channel = request.channel if request.channel in _CHANNELS else Channel.WEB.value
         ticket = await tickets.create_ticket(
             self._uow(), self._policy(),
@@ -57,8 +61,7 @@ class TicketHandoffSink:
                 customer_id=customer_id,
                 subject=f"Chat handoff ({request.reason}): {request.intent or 'conversation'}",
                 category="handoff", channel=Channel(channel),
-                conversation_id=request.conversation_id,
-                description=transcript_text(request),
+                conversation_id=conversation_id, description=transcript_text(request),
             ),
             actor="bot",
         )

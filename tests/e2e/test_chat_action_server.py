@@ -161,3 +161,15 @@ async def test_unknown_action_is_404_in_rasa_shape(server: str) -> None:
     status, body = await post(server, rasa_call("action_nope", {}, "hi", "greet"))
     assert status == 404
     assert body["action_name"] == "action_nope" and "error" in body
+
+
+async def test_handoff_over_the_webhook_pauses_and_opens_a_ticket(server: str) -> None:
+    status, body = await post(server, rasa_call(
+        "action_handoff", {"handoff_reason": "asked_for_human"}, "a person please",
+        "human_handoff"))
+    assert status == 200
+    assert {"event": "pause", "timestamp": None} in body["events"]
+    [response] = body["responses"]
+    assert response["response"] == "utter_handoff_ticket"
+    assert response["ticket_number"].startswith("T-")
+    assert response["custom"]["handoff"]["status"] == "ticket"
