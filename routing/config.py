@@ -30,6 +30,7 @@ class PriorityWeights(_Strict):
     sla_warning_seconds: float = Field(default=120.0, gt=0)
     channel: dict[str, float] = Field(
         default_factory=lambda: {"voice": 15, "chat": 0, "email": -20})
+    customer_value: float = 20.0
 
 
 class MatchingRules(_Strict):

@@ -65,6 +65,7 @@ class Task:
     sender_id: str | None = None
     reason: str | None = None
     ticket_id: int | None = None
+    value: float = 0.0  # 0..1 customer value / churn-risk signal from crm_core.analytics
 
     @property
     def kind(self) -> ChannelKind:

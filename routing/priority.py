@@ -1,7 +1,7 @@
 """The priority score: who among the waiting customers is offered first.
 
-``score = tier + sentiment + aging + sla + channel`` (each term documented in
-config/routing.yml). Terms are additive so a supervisor can reason about trade-offs:
+``score = tier + sentiment + aging + sla + channel + value`` (each term documented in
+config/routing.yml; ``value`` is crm_core.analytics' 0..1 value-and-churn-risk signal). Terms are additive so a supervisor can reason about trade-offs:
 with the default weights a VIP jumps ahead of 30 minutes of standard waiting, an angry
 customer (-0.8) ahead of 40 minutes (less once the other's SLA is breached), and aging
 guarantees that nobody waits forever.
@@ -24,11 +24,12 @@ class ScoreBreakdown:
     aging: float
     sla: float
     channel: float
+    value: float = 0.0
 
     @property
     def total(self) -> float:
         """The priority score (higher goes first)."""
-        return self.tier + self.sentiment + self.aging + self.sla + self.channel
+        return self.tier + self.sentiment + self.aging + self.sla + self.channel + self.value
 
 
 def sla_urgency(task: Task, now: float, warning_seconds: float) -> float:
@@ -51,6 +52,7 @@ def score_breakdown(task: Task, now: float, weights: PriorityWeights) -> ScoreBr
         aging=weights.aging_per_minute * waited_minutes,
         sla=weights.sla * sla_urgency(task, now, weights.sla_warning_seconds),
         channel=weights.channel.get(task.kind, 0.0),
+        value=weights.customer_value * min(1.0, max(0.0, task.value)),
     )
 
 

@@ -21,6 +21,7 @@ from routing.router import Router
 log = logging.getLogger(__name__)
 
 TierLookup = Callable[[int], Awaitable[str | None]]
+ValueLookup = Callable[[int], Awaitable[float]]
 
 
 def task_id_for(request: HandoffRequest) -> str:
@@ -31,7 +32,7 @@ def task_id_for(request: HandoffRequest) -> str:
 
 
 def task_from_request(request: HandoffRequest, config: RoutingConfig, *, tier: str | None,
-                      ticket_id: int | None = None) -> Task:
+                      ticket_id: int | None = None, value: float = 0.0) -> Task:
     """The queue task for a handoff: priority and skills signals from the request."""
     sentiment = request.sentiment_score
     if sentiment is None and request.reason == "negative_sentiment":
@@ -43,7 +44,7 @@ def task_from_request(request: HandoffRequest, config: RoutingConfig, *, tier: s
         topic=config.intent_topics.get(request.intent or ""), tier=tier or "standard",
         sentiment=sentiment, conversation_id=request.conversation_id or None,
         customer_id=request.customer_id, sender_id=request.sender_id, reason=request.reason,
-        ticket_id=ticket_id)
+        ticket_id=ticket_id, value=value)
 
 
 class QueueHandoff:
@@ -51,12 +52,14 @@ class QueueHandoff:
 
     def __init__(self, router: Router, *, ticket_sink: HandoffSink | None = None,
                  tier_lookup: TierLookup | None = None, hub: LiveChatHub | None = None,
-                 ticket_lookup: Callable[[str], Awaitable[int | None]] | None = None) -> None:
+                 ticket_lookup: Callable[[str], Awaitable[int | None]] | None = None,
+                 value_lookup: ValueLookup | None = None) -> None:
         self.router = router
         self._tickets = ticket_sink
         self._tier = tier_lookup
         self._hub = hub
         self._ticket_id = ticket_lookup
+        self._value = value_lookup
 
     async def staffed(self) -> bool:
         """True when at least one agent is signed in (available, busy or away)."""
@@ -80,10 +83,18 @@ class QueueHandoff:
                     ticket_id = await self._ticket_id(ticket_number)
             except Exception:  # noqa: BLE001 - the customer still gets a person
                 log.exception("could not open the handoff ticket for %s", request.sender_id)
-        tier = None
-        if request.customer_id is not None and self._tier is not None:
-            tier = await self._tier(request.customer_id)
-        task = task_from_request(request, self.router.config, tier=tier, ticket_id=ticket_id)
+        tier, value = None, 0.0
+        if request.customer_id is not None:
+            if self._tier is not None:
+                tier = await self._tier(request.customer_id)
+            if self._value is not None:
+                try:
+                    value = await self._value(request.customer_id)
+                except Exception:  # noqa: BLE001 - analytics are a bonus, never a blocker
+                    log.warning("no value signal for customer %s", request.customer_id,
+                                exc_info=True)
+        task = task_from_request(request, self.router.config, tier=tier, ticket_id=ticket_id,
+                                 value=value)
         position = await self.router.enqueue(task)
         if self._hub is not None:
             self._hub.to_customer(request.sender_id, LiveEvent(

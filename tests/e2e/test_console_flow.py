@@ -203,6 +203,8 @@ async def test_customer_360_is_audited_and_limited_to_own_customers(
     assert resp.status == 200
     body = await resp.json()
     assert body["customer"]["tier"] == "gold" and len(body["orders"]) == 1
+    # Analytics not refreshed yet: the panel says so rather than failing.
+    assert body["insight"] is None or body["insight"]["segment"] == "not_computed"
     assert (await client.get("/console/api/customers/99999", headers=sue)).status == 404
     assert (await client.get("/console/api/customers/abc", headers=sue)).status == 400
 

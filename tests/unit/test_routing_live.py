@@ -57,7 +57,8 @@ def test_handoff_request_becomes_a_prioritised_task() -> None:
     config = RoutingConfig(intent_topics={"cancel_order": "orders"})
     angry = HandoffRequest(conversation_id=5, sender_id="s", channel="voice",
                            reason="negative_sentiment", language="zh", intent="cancel_order")
-    task = task_from_request(angry, config, tier="gold", ticket_id=3)
+    task = task_from_request(angry, config, tier="gold", ticket_id=3, value=0.4)
+    assert task.value == 0.4
     assert (task.task_id, task.kind, task.language, task.topic, task.tier) == (
         "conv-5", "voice", "zh", "orders", "gold")
     assert task.sentiment == config.negative_handoff_sentiment and task.ticket_id == 3

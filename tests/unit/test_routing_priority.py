@@ -50,6 +50,12 @@ def test_sla_urgency_rises_towards_and_past_the_deadline() -> None:
     assert score_breakdown(t, 301, W).sla == pytest.approx(60.0)
 
 
+def test_customer_value_signal_adds_up_to_its_weight() -> None:
+    base = priority_score(task(), 0, W)
+    assert priority_score(task(value=0.5), 0, W) - base == pytest.approx(W.customer_value / 2)
+    assert priority_score(task(value=7.0), 0, W) - base == pytest.approx(W.customer_value)
+
+
 def test_breakdown_total_is_the_score() -> None:
     t = task(tier="gold", sentiment=-0.5, channel="voice", sla_due_at=100.0)
     parts = score_breakdown(t, 90, W)

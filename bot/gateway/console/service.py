@@ -260,8 +260,10 @@ class ConsoleService:
             audit.record(uow, f"agent:{agent_id}", "customer.view", "customer", customer_id,
                          {"panel": "customer_360"})
             await uow.commit()
+        insight = await self._insight(customer_id)
         c = view.customer
         return {
+            "insight": insight,
             "customer": {"id": c.id, "name": c.name, "email": c.email, "phone": c.phone,
                          "country": c.country, "tier": str(c.tier),
                          "preferred_language": c.preferred_language},
@@ -273,6 +275,19 @@ class ConsoleService:
                         for t in view.open_tickets],
             "conversations": trend,
         }
+
+    async def _insight(self, customer_id: int) -> dict[str, Any] | None:
+        """Segment, value and churn risk from crm_core.analytics (None when unavailable)."""
+        try:
+            from crm_core.analytics.insight import customer_insight
+
+            found = await customer_insight(self._uow(), customer_id)
+        except Exception:  # noqa: BLE001 - the panel works without analytics
+            log.info("no analytics for customer %s", customer_id, exc_info=True)
+            return None
+        return {"segment": found.segment, "rfm": found.rfm, "clv_12m": found.clv_12m,
+                "churn_risk": found.churn_risk, "churn_reasons": found.churn_reasons,
+                "priority": found.priority}
 
     async def transcript(self, agent_id: int, task_id: str) -> list[dict[str, Any]]:
         """The conversation so far (bot and customer turns before the handoff included);

@@ -108,9 +108,14 @@ def _queue_handoff(app: web.Application, router, hub, uow):  # noqa: ANN001, ANN
 
         return (await tickets.get_ticket_by_number(uow(), number)).id
 
+    async def value(customer_id: int) -> float:
+        from crm_core.analytics.insight import priority_signals
+
+        return (await priority_signals(uow(), [customer_id])).get(customer_id, 0.0)
+
     tickets = TicketHandoffSink(uow, lambda: app[keys.SLA_POLICY])
     return QueueHandoff(router, ticket_sink=tickets, tier_lookup=tier, hub=hub,
-                        ticket_lookup=ticket_id)
+                        ticket_lookup=ticket_id, value_lookup=value)
 
 
 def setup_console(app: web.Application) -> None:

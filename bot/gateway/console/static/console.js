@@ -190,6 +190,12 @@
     const box = $("customer"); box.replaceChildren();
     const c = data.customer;
     box.append(el("p", c.name + " · " + c.tier), el("p", [c.email, c.phone, c.country].filter(Boolean).join(" · "), "muted"));
+    if (data.insight) {
+      const i = data.insight;
+      box.append(el("p", "Segment " + i.segment + (i.clv_12m !== null ? " · 12-month value " + i.clv_12m : "") +
+        (i.churn_risk !== null ? " · churn risk " + Math.round(i.churn_risk * 100) + "%" : "")));
+      for (const reason of i.churn_reasons || []) box.append(el("p", reason, "muted"));
+    }
     box.append(el("h3", "Orders"));
     const orders = el("ul");
     for (const o of data.orders) orders.appendChild(el("li", o.number + " · " + o.status + " · " + o.total + " " + o.currency));
