@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -90,34 +89,29 @@ async def seed(url: str) -> Seeded:
     return seeded
 
 
-def chat_settings(url: str, **kw: object) -> Settings:
-    """Settings for a test app on ``url``."""
+def chat_settings(url: str, data_dir: Path | None = None, **kw: object) -> Settings:
+    """Settings for a test app on ``url`` (``data_dir``: where the NLU model is found)."""
+    if data_dir is not None:
+        kw["data_dir"] = data_dir
     return Settings(database_url=url, secret_key=SECRET, **kw)
 
 
-def chat_app(url: str, **kw: object):  # noqa: ANN201
-    """The real application for ``url``."""
-    return create_app(chat_settings(url, **kw))
+def chat_app(url: str, data_dir: Path | None = None, nlu_model_dir: Path | None = None,
+             **kw: object):  # noqa: ANN201
+    """The real application for ``url``. With ``nlu_model_dir`` (the session's trained
+    model, see tests/conftest.py) linked into ``data_dir`` the app's NLU cleanup_ctx loads
+    it instead of training its own."""
+    if data_dir is not None and nlu_model_dir is not None:
+        models = data_dir / "models"
+        models.mkdir(parents=True, exist_ok=True)
+        if not (models / "nlu").exists():
+            (models / "nlu").symlink_to(nlu_model_dir, target_is_directory=True)
+    return create_app(chat_settings(url, data_dir, **kw))
 
 
-@functools.cache
-def trained_interpreter():  # noqa: ANN201
-    """kefu's default NLU pipeline trained once per test run on its own data."""
-    import tempfile
-
-    from bot.nlu import load_interpreter, train
-
-    out = Path(tempfile.mkdtemp(prefix="kefu-chat-nlu-")) / "nlu"
-    return load_interpreter(train(out_dir=out))
-
-
-def chat_app_with_nlu(url: str, **kw: object):  # noqa: ANN201
-    """The real application with the trained interpreter at ``keys.INTERPRETER``."""
-    from bot.gateway import keys
-
-    app = chat_app(url, **kw)
-    app[keys.INTERPRETER] = trained_interpreter()
-    return app
+def chat_app_with_nlu(url: str, data_dir: Path, nlu_model_dir: Path, **kw: object):  # noqa: ANN201
+    """The real application with kefu's default NLU model, so typed text is understood."""
+    return chat_app(url, data_dir, nlu_model_dir, **kw)
 
 
 _template: tuple[Path, Seeded] | None = None

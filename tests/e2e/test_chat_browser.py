@@ -20,9 +20,9 @@ pytestmark = [
 
 
 @pytest.fixture
-async def base_url(aiohttp_client, sqlite_url: str):
+async def base_url(aiohttp_client, sqlite_url: str, tmp_path, nlu_model_dir):
     seeded = await seed(sqlite_url)
-    client = await aiohttp_client(chat_app_with_nlu(sqlite_url))
+    client = await aiohttp_client(chat_app_with_nlu(sqlite_url, tmp_path, nlu_model_dir))
     return str(client.make_url("/")).rstrip("/"), seeded
 
 

@@ -1,7 +1,8 @@
 """Conversations through the Rasa REST channel on the real app and a real CRM database.
 
-Messages are button payloads (``/intent{...}``, which skip NLU) or plain answers to the
-bot's questions (email, order number), so these tests do not depend on a trained model.
+Requests are mostly button payloads (``/intent{...}``, which skip NLU) and plain answers
+to the bot's questions (email, order number), which the forms read even when NLU finds no
+entity; the app runs with the session's trained default NLU model.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ async def seeded(url: str) -> Seeded:
 
 
 @pytest.fixture
-async def client(aiohttp_client, url: str, seeded: Seeded):
-    return await aiohttp_client(chat_app(url))
+async def client(aiohttp_client, url: str, seeded: Seeded, tmp_path, nlu_model_dir):
+    return await aiohttp_client(chat_app(url, tmp_path, nlu_model_dir))
 
 
 # The tracker store and the CRM writes must behave the same on PostgreSQL.

@@ -16,8 +16,9 @@ async def seeded(sqlite_url: str) -> Seeded:
 
 
 @pytest.fixture
-async def base_url(aiohttp_client, sqlite_url: str, seeded: Seeded) -> str:
-    client = await aiohttp_client(chat_app(sqlite_url))
+async def base_url(aiohttp_client, sqlite_url: str, seeded: Seeded, tmp_path,
+                   nlu_model_dir) -> str:
+    client = await aiohttp_client(chat_app(sqlite_url, tmp_path, nlu_model_dir))
     return str(client.make_url("/")).rstrip("/")
 
 
@@ -74,11 +75,12 @@ async def test_socketio_keeps_a_given_session_id(base_url: str) -> None:
 
 
 async def test_socketio_carries_the_agent_after_handoff(aiohttp_client, sqlite_url: str,
-                                                         seeded: Seeded) -> None:
+                                                         seeded: Seeded, tmp_path,
+                                                         nlu_model_dir) -> None:
     from bot.gateway import keys
     from routing.live import LiveSession
 
-    client = await aiohttp_client(chat_app(sqlite_url))
+    client = await aiohttp_client(chat_app(sqlite_url, tmp_path, nlu_model_dir))
     hub = client.server.app[keys.LIVE_CHAT]
     widget = Widget()
     await widget.sio.connect(str(client.make_url("/")).rstrip("/"), socketio_path="/socket.io",

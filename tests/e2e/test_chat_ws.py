@@ -13,8 +13,9 @@ async def seeded(sqlite_url: str) -> Seeded:
 
 
 @pytest.fixture
-async def client(aiohttp_client, sqlite_url: str, seeded: Seeded):
-    return await aiohttp_client(chat_app(sqlite_url))
+async def client(aiohttp_client, sqlite_url: str, seeded: Seeded, tmp_path,
+                 nlu_model_dir):
+    return await aiohttp_client(chat_app(sqlite_url, tmp_path, nlu_model_dir))
 
 
 async def turn(ws, text: str) -> list[dict]:
