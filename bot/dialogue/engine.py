@@ -169,11 +169,23 @@ class DialogueEngine:
         return turn
 
     def _extract_slots(self, turn: Turn) -> None:
-        """Fill slots mapped ``from_entity`` (with no form condition) from this message."""
+        """Fill slots mapped ``from_entity`` (with no form condition) from this message.
+
+        While a form waits for free text (an address), only the form's own slots are
+        filled: "12 Main Street" must not become an order number.
+        """
         by_entity: dict[str, Any] = {}
         for entity in turn.parse.entities:
             by_entity.setdefault(entity.entity, entity.value)
+        only: tuple[str, ...] | None = None
+        form, requested = turn.tracker.active_loop, turn.tracker.get_slot(REQUESTED_SLOT)
+        spec = self.domain.slots.get(requested or "")
+        if form in self.domain.forms and spec and any(
+                m.type == "from_text" for m in spec.mappings):
+            only = self.domain.forms[form]
         for spec in self.domain.slots.values():
+            if only is not None and spec.name not in only:
+                continue
             for mapping in spec.mappings:
                 if (mapping.type == "from_entity" and mapping.active_loop is None
                         and mapping.entity in by_entity):

@@ -130,3 +130,30 @@ async def test_bad_bodies_are_clear_400s(client) -> None:
     resp = await client.post("/webhooks/rest/webhook", json={"sender": "x"})
     assert resp.status == 400
     assert (await resp.json())["error"]["code"] == "invalid_input"
+
+
+async def test_change_address_asks_for_it_and_keeps_the_order(client, seeded: Seeded) -> None:
+    await say(client, "s8", f'/change_address{{"order_number": "{seeded.ann_paid}"}}')
+    items = await say(client, "s8", "ann@example.com")
+    assert f"new shipping address for order {seeded.ann_paid}" in texts(items)
+    # Digits in an address are not an order number.
+    items = await say(client, "s8", "12345 Main Street, Springfield")
+    assert f"Order {seeded.ann_paid} will now ship to: 12345 Main Street, Springfield" \
+        in texts(items)
+    items = await say(client, "s8", f'/change_address{{"order_number": "{seeded.ann_shipped}"}}')
+    assert "can no longer change" not in texts(items)  # asks for the address first
+    items = await say(client, "s8", "1 New Road")
+    assert "can no longer change" in texts(items)
+
+
+async def test_return_and_ticket_status(client, seeded: Seeded) -> None:
+    await say(client, "s9", f'/return_refund{{"order_number": "{seeded.ann_delivered}"}}')
+    items = await say(client, "s9", "ann@example.com")
+    assert f"started a return for order {seeded.ann_delivered}" in texts(items)
+    items = await say(client, "s9", "/complaint")
+    number = texts(items).split("ticket ")[1].split(";")[0]
+    assert number.startswith("T-")
+    items = await say(client, "s9", f'/ticket_status{{"ticket_number": "{number}"}}')
+    assert f"Ticket {number} is new" in texts(items)
+    items = await say(client, "s9", '/ticket_status{"ticket_number": "T-99999"}')
+    assert "couldn't find ticket T-99999" in texts(items)
