@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,14 @@ def analytics() -> None:
 
 
 _AS_OF = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                      help="Compute as of this date (default: the latest order).")
+                      help="Compute as of the end of this day, UTC (default: the latest "
+                           "order).")
+
+
+def _end_of_day(day: datetime | None) -> datetime | None:
+    if day is None:
+        return None
+    return day.replace(tzinfo=UTC) + timedelta(days=1, microseconds=-1)
 
 
 @analytics.command()
@@ -72,7 +79,7 @@ def refresh(as_of: datetime | None, as_json: bool) -> None:
     config = _config(settings)
     model_dir = Path(settings.data_dir) / "models" / "analytics"
     report = _run(_with_engine(settings, lambda e: run(
-        e, config, as_of=as_of, model_dir=model_dir)))
+        e, config, as_of=_end_of_day(as_of), model_dir=model_dir)))
     if as_json:
         click.echo(json.dumps({
             "customers": report.customers, "as_of": report.as_of, "seconds": report.seconds,
@@ -94,6 +101,29 @@ def refresh(as_of: datetime | None, as_json: bool) -> None:
                        f"spend {c['median_monetary']:,.2f}; {c['revenue_share']:.0%} of revenue")
     for note in report.notes:
         click.echo(f"note: {note}")
+
+
+@analytics.command()
+@click.argument("customer_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def customer(customer_id: int, as_json: bool) -> None:
+    """One customer's segment, value, churn risk and why (as the console shows them)."""
+    from crm_core.analytics.insight import customer_insight
+    from crm_core.db import create_session_factory
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    settings = _settings()
+    insight = _run(_with_engine(settings, lambda e: customer_insight(
+        SqlUnitOfWork(create_session_factory(e)), customer_id)))
+    data = insight.as_dict()
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    reasons = data.pop("churn_reasons")
+    for key, value in data.items():
+        click.echo(f"{key:>15}: {'-' if value is None else value}")
+    for reason in reasons:
+        click.echo(f"{'why':>15}: {reason}")
 
 
 @analytics.command(name="churn-eval")

@@ -113,14 +113,25 @@ class BgNbdGammaGammaClv(RegressorMixin, BaseEstimator):
     def expected_purchases(self, X: pd.DataFrame, days: float | None = None) -> np.ndarray:
         """Expected purchase days in the next ``days`` (default ``horizon_days``)."""
         check_is_fitted(self, "bg_params_")
-        bg = _lifetimes().BetaGeoFitter()
-        bg.params_ = pd.Series(self.bg_params_)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            n = bg.conditional_expected_number_of_purchases_up_to_time(
-                days or self.horizon_days, X["frequency"].to_numpy(float),
-                X["recency"].to_numpy(float), X["T"].to_numpy(float))
-        return np.nan_to_num(np.asarray(n, dtype=float), nan=0.0)
+        t = float(days or self.horizon_days)
+        x, rec, T = (X[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+        p = self.bg_params_
+        # When the fit drives the dropout parameters a, b to ~0 (no one seems to leave, as
+        # on Online Retail and the demo data) BG/NBD's hypergeometric term is evaluated at
+        # c = a + b + x - 1 ~ 0 and overflows; its limit is the NBD rate (r + x)/(alpha + T).
+        nbd = (p["r"] + x) / (p["alpha"] + T) * t
+        if min(p["a"], p["b"]) < 1e-6:
+            n = nbd
+        else:
+            bg = _lifetimes().BetaGeoFitter()
+            bg.params_ = pd.Series(p)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                n = np.asarray(bg.conditional_expected_number_of_purchases_up_to_time(
+                    t, x, rec, T), dtype=float)
+            n = np.where(np.isfinite(n), n, nbd)
+        # At most one purchase day per day.
+        return np.clip(n, 0.0, t)
 
     def expected_order_value(self, X: pd.DataFrame) -> np.ndarray:
         """Gamma-Gamma's expected spend per purchase (shrunk towards the mean)."""
@@ -131,7 +142,8 @@ class BgNbdGammaGammaClv(RegressorMixin, BaseEstimator):
         gg.params_ = pd.Series(self.gg_params_)
         v = gg.conditional_expected_average_profit(X["frequency"].to_numpy(float),
                                                    X["monetary_value"].to_numpy(float))
-        return np.asarray(v, dtype=float)
+        v = np.asarray(v, dtype=float)
+        return np.where(np.isfinite(v) & (v >= 0), v, self.mean_order_value_)
 
     def predict(self, X: pd.DataFrame, days: float | None = None) -> np.ndarray:
         """Expected spend in the next ``days`` (default ``horizon_days``), undiscounted."""

@@ -201,6 +201,11 @@ def test_cli_report_refresh_and_errors(sqlite_url: str, tmp_path: Path, monkeypa
     out = runner.invoke(main, ["analytics", "refresh", "--as-of", "2026-01-31"])
     assert out.exit_code == 0, out.output
     assert "6 customers" in out.output and "champions" in out.output
+    out = runner.invoke(main, ["analytics", "customer", "5", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["segment"] == "cant_lose"
+    out = runner.invoke(main, ["analytics", "customer", "999"])
+    assert out.exit_code == 1 and "999" in out.output and "Traceback" not in out.output
     out = runner.invoke(main, ["analytics", "churn-eval", "--json"])
     assert out.exit_code == 1 and "Traceback" not in out.output
 
