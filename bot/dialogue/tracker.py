@@ -89,9 +89,24 @@ class DialogueTracker:
     @classmethod
     def from_events(cls, sender_id: str, domain: Domain,
                     events: list[EventDict] | None = None) -> DialogueTracker:
-        """Replay ``events`` on a fresh tracker."""
+        """Replay ``events`` on a fresh tracker.
+
+        Only the current session is replayed (a session start or restart resets every
+        slot but the language, which is taken from the last language slot event before);
+        older events are kept in ``events`` as they are.
+        """
+        events = list(events or ())
         tracker = cls(sender_id=sender_id, domain=domain, slots=domain.initial_slots())
-        for event in events or ():
+        start = next((i for i in range(len(events) - 1, -1, -1)
+                      if events[i].get("event") in ("session_started", "restart")), 0)
+        if start:
+            tracker.events = events[:start]
+            language = next((e.get("value") for e in reversed(tracker.events)
+                             if e.get("event") == "slot" and e.get("name") == "language"),
+                            None)
+            if language:
+                tracker.slots["language"] = language
+        for event in events[start:]:
             tracker.update(event)
         return tracker
 

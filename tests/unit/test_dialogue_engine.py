@@ -241,3 +241,17 @@ async def test_redis_locks_serialise_across_engines(nlu, store, redis_url) -> No
                            for i in range(4)))
     assert [k for k, _ in ActionSlow.log] == ["start", "end"] * 4
     await client.aclose()
+
+
+def test_replaying_only_the_current_session_gives_the_same_state() -> None:
+    from bot.dialogue import tracker as ev
+
+    events = [ev.session_started(), ev.slot_set("language", "zh"), ev.slot_set("email", "a@b.c"),
+              ev.paused(), ev.session_started(), ev.slot_set("order_number", "7")]
+    fast = DialogueTracker.from_events("x", DOMAIN, events)
+    slow = DialogueTracker("x", DOMAIN, slots=DOMAIN.initial_slots())
+    for event in events:
+        slow.update(event)
+    assert fast.slots == slow.slots and fast.paused is slow.paused is False
+    assert fast.slots["language"] == "zh" and fast.slots["email"] is None
+    assert len(fast.events) == len(events)
