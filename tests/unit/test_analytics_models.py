@@ -110,3 +110,18 @@ def test_clusters_pick_k_by_silhouette_and_describe(activity) -> None:
     spend = [d["median_monetary"] for d in result.descriptions]
     assert spend == sorted(spend, reverse=True)
     assert all(d["description"].endswith("customers") for d in result.descriptions)
+
+
+def test_clv_degenerate_dropout_fit_stays_finite() -> None:
+    # Online Retail and the demo data fit a, b ~ 1e-16: lifetimes' closed form overflows
+    # there (it gave inf for one-repeat customers); the NBD limit must be used instead.
+    model = clv.BgNbdGammaGammaClv(horizon_days=365)
+    model.bg_params_ = {"r": 1.09, "alpha": 43.05, "a": 3.5e-27, "b": 1.8e-16}
+    model.gg_params_ = {"p": 12.05, "q": 2.13, "v": 12.06}
+    model.mean_order_value_ = 100.0
+    X = pd.DataFrame({"frequency": [1.0, 0.0, 30.0], "recency": [94.0, 0.0, 300.0],
+                      "T": [327.0, 10.0, 310.0], "monetary_value": [343.97, 0.0, 50.0]})
+    n = model.expected_purchases(X)
+    assert np.allclose(n, (1.09 + X["frequency"]) / (43.05 + X["T"]) * 365)
+    pred = model.predict(X)
+    assert np.isfinite(pred).all() and (pred > 0).all()
