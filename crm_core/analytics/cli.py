@@ -52,6 +52,14 @@ async def _activity(engine: Any, config: Any) -> Any:
         return await load_activity(conn, config.rfm.excluded_statuses)
 
 
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Rows as dicts with NaN as null (strict JSON has no NaN)."""
+    import pandas as pd
+
+    return [{k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")]
+
+
 @click.group()
 def analytics() -> None:
     """Customer and service analytics."""
@@ -83,9 +91,10 @@ def refresh(as_of: datetime | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({
             "customers": report.customers, "as_of": report.as_of, "seconds": report.seconds,
-            "segments": report.segments.reset_index().to_dict("records"),
+            "segments": _records(report.segments.reset_index()),
             "clusters": report.clusters, "k": report.cluster_k,
-            "silhouettes": report.silhouettes, "notes": report.notes}, default=float))
+            "silhouettes": report.silhouettes, "notes": report.notes}, default=float,
+            allow_nan=False))
         return
     click.echo(f"{report.customers:,} customers as of {report.as_of}; "
                f"took {report.seconds.get('total', 0):.1f} s "

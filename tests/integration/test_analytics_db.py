@@ -201,6 +201,10 @@ def test_cli_report_refresh_and_errors(sqlite_url: str, tmp_path: Path, monkeypa
     out = runner.invoke(main, ["analytics", "refresh", "--as-of", "2026-01-31"])
     assert out.exit_code == 0, out.output
     assert "6 customers" in out.output and "champions" in out.output
+    out = runner.invoke(main, ["analytics", "refresh", "--json"])
+    assert out.exit_code == 0, out.output
+    segments = {s["segment"]: s for s in json.loads(out.output)["segments"]}
+    assert segments["no_orders"]["median_recency_days"] is None
     out = runner.invoke(main, ["analytics", "customer", "5", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["segment"] == "cant_lose"
