@@ -90,3 +90,19 @@ def test_bad_segment_rules_are_invalid_input() -> None:
     with pytest.raises(InvalidInput) as missing:
         load_config(Path("/nonexistent"))
     assert "not found" in missing.value.message
+
+
+def test_quintile_scores_are_monotone_in_the_value() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.integers(0, 50), min_size=1, max_size=60))
+    def check(values: list[int]) -> None:
+        v = np.asarray(values, dtype=float)
+        up, down = quintile_scores(v), quintile_scores(v, higher_is_better=False)
+        order = np.argsort(v, kind="stable")
+        assert (np.diff(up[order]) >= 0).all() and (np.diff(down[order]) <= 0).all()
+        assert up.min() >= 1 and up.max() <= 5 and down.min() >= 1 and down.max() <= 5
+
+    check()
