@@ -27,6 +27,9 @@ class Agent(Base):
     # Concurrent conversations per channel, e.g. {"web": 3, "voice": 1}.
     capacity: Mapped[dict[str, Any]] = mapped_column(default=dict)
     presence: Mapped[Presence] = mapped_column(enum_column(Presence), default=Presence.OFFLINE)
+    # The team the agent belongs to (e.g. "billing", "night shift"), for per-team reports;
+    # None for agents not put in a team.
+    team: Mapped[str | None] = mapped_column(String(64), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -34,6 +34,7 @@ class NewAgent:
     skills: dict[str, int] = field(default_factory=dict)
     languages: list[str] = field(default_factory=lambda: ["en"])
     capacity: dict[str, int] = field(default_factory=dict)
+    team: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -74,12 +75,13 @@ async def create_agent(uow: UnitOfWork, data: NewAgent, *, actor: str) -> Agent:
                            details={"field": "password"})
     _check_skills(data.skills)
     capacity = _check_capacity(data.capacity)
+    team = checks.text("team", data.team, 64)
     async with uow:
         if await uow.agents.get_by_email(email) is not None:
             raise DuplicateKey("agent", "email", email)
         agent = Agent(email=email, name=name, role=AgentRole(data.role),
                       password_hash=hash_password(data.password), languages=list(data.languages),
-                      capacity=capacity, presence=Presence.OFFLINE, active=True,
+                      capacity=capacity, presence=Presence.OFFLINE, active=True, team=team,
                       skills=[AgentSkill(skill=s, level=int(lv)) for s, lv in data.skills.items()])
         uow.agents.add(agent)
         await uow.flush()

@@ -43,14 +43,17 @@ async def update_product(uow: UnitOfWork, product_id: int, changes: dict[str, An
     return product
 
 
-_AGENT_FIELDS = ("name", "role", "password", "languages", "capacity", "skills", "active")
+_AGENT_FIELDS = ("name", "role", "password", "languages", "capacity", "skills", "active",
+                 "team")
+# Fields a patch may set to null (clearing them).
+_NULLABLE_AGENT_FIELDS = ("team",)
 
 
 async def update_agent(uow: UnitOfWork, agent_id: int, changes: dict[str, Any], *, actor: str,
                        acting_agent_id: int) -> Agent:
     """Apply ``changes`` to an agent (password re-hashed, skills replaced); audited without
     the password. An agent cannot demote or disable themselves (``RuleViolation``)."""
-    nulls = sorted(k for k, v in changes.items() if v is None)
+    nulls = sorted(k for k, v in changes.items() if v is None and k not in _NULLABLE_AGENT_FIELDS)
     unknown = sorted(set(changes) - set(_AGENT_FIELDS))
     if nulls or unknown:
         raise InvalidInput("These agent fields cannot be set this way.",

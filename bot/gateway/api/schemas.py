@@ -20,6 +20,7 @@ from crm_core.domain import (
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+TeamName = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 Email = Annotated[str, StringConstraints(
     min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", to_lower=True,
 )]
@@ -71,6 +72,7 @@ class AgentOut(Out):
     capacity: dict[str, Any]
     presence: Presence
     active: bool
+    team: str | None = None
     skills: list[SkillOut] = []
 
 
@@ -92,6 +94,7 @@ class AgentCreate(ApiModel):
     capacity: dict[Channel, Annotated[int, Field(ge=0, le=50)]] = Field(default_factory=dict)
     skills: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
                  Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict)
+    team: TeamName | None = None
 
 
 class AgentPatch(ApiModel):
@@ -105,6 +108,7 @@ class AgentPatch(ApiModel):
     active: bool | None = None
     skills: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
                  Annotated[int, Field(ge=1, le=5)]] | None = None
+    team: TeamName | None = Field(default=None, description="The agent's team; null clears it.")
 
 
 # --- customers ---------------------------------------------------------------------------
