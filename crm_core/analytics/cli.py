@@ -196,14 +196,14 @@ def clv_eval(as_json: bool, holdout_days: int | None) -> None:
               help="Last day (UTC), inclusive.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]),
               default="table", show_default=True)
-@click.option("--by", type=click.Choice(["all", "total", "day", "channel", "agent"]),
+@click.option("--by", type=click.Choice(["all", "total", "day", "channel", "agent", "team"]),
               default="all", show_default=True, help="Which rows to print (table/csv).")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write a PNG chart of the daily figures here.")
 def report(start: datetime | None, end: datetime | None, fmt: str, by: str,
            chart: Path | None) -> None:
     """Service report: conversations, containment, handoffs, response/resolution times,
-    SLA attainment, CSAT; in total and per day, channel and agent."""
+    SLA attainment, CSAT; in total and per day, channel, agent and team."""
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from crm_core.analytics.service import save_chart, service_report

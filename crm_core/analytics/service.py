@@ -1,5 +1,5 @@
 """Service report: conversations, bot containment, handoff reasons, first-response and
-resolution times, SLA attainment and CSAT, in total and per day / channel / agent.
+resolution times, SLA attainment and CSAT, in total and per day / channel / agent / team.
 
 Definitions (stated once, used everywhere):
 
@@ -14,7 +14,9 @@ Definitions (stated once, used everywhere):
   rate** = rated conversations / conversations that ended in the period.
 
 Conversations and their ratings are attributed to the day the conversation started,
-tickets to the day they were created.
+tickets to the day they were created. Per agent and per team they go to the conversation's
+agent and the ticket's assignee; the team is the agent's ``team`` field as it is now (an
+agent who changed team counts wholly for the new one), ``(no team)`` when it is empty.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from crm_core.analytics.data import as_timestamp
 from crm_core.errors import InvalidInput
 from crm_core.models import Agent, Conversation, CsatRating, Ticket
 
-DIMENSIONS = ("total", "day", "channel", "agent")
+DIMENSIONS = ("total", "day", "channel", "agent", "team")
+NO_TEAM = "(no team)"
+UNASSIGNED = "(bot / unassigned)"
 COLUMNS = ("dimension", "key", "conversations", "contained", "containment_rate", "handoffs",
            "tickets", "first_response_mean_min", "first_response_p90_min",
            "resolution_mean_h", "resolution_p90_h", "first_response_sla", "resolution_sla",
@@ -151,8 +155,10 @@ def metrics(conv: pd.DataFrame, tickets: pd.DataFrame, csat: pd.DataFrame,
 def build_report(conv: pd.DataFrame, tickets: pd.DataFrame, csat: pd.DataFrame,
                  agents: dict[int, str], *, start: date | None = None,
                  end: date | None = None, now: datetime | None = None,
-                 satisfied_at_least: int = 4) -> ServiceReport:
-    """Total, per-day, per-channel and per-agent rows from loaded frames."""
+                 satisfied_at_least: int = 4,
+                 teams: dict[int, str | None] | None = None) -> ServiceReport:
+    """Total, per-day, per-channel and per-agent rows from loaded frames, and per-team
+    rows when ``teams`` (agent id -> team or None) is given."""
     now_ts = as_timestamp(now) if now else pd.Timestamp.now(tz="UTC")
     keys: dict[str, tuple[Callable[[pd.DataFrame], pd.Series], ...]] = {
         "day": (lambda f: f["started_at"].dt.strftime("%Y-%m-%d"),
@@ -161,6 +167,8 @@ def build_report(conv: pd.DataFrame, tickets: pd.DataFrame, csat: pd.DataFrame,
         "channel": (lambda f: f["channel"],) * 3,
         "agent": (lambda f: f["agent_id"].map(lambda a: _agent(a, agents)),) * 3,
     }
+    if teams is not None:
+        keys["team"] = (lambda f: f["agent_id"].map(lambda a: _team(a, teams)),) * 3
     rows = [{"dimension": "total", "key": "all",
              **metrics(conv, tickets, csat, now_ts, satisfied_at_least)}]
     for dim, (kc, kt, kr) in keys.items():
@@ -175,8 +183,19 @@ def build_report(conv: pd.DataFrame, tickets: pd.DataFrame, csat: pd.DataFrame,
 
 def _agent(agent_id: Any, agents: dict[int, str]) -> str:
     if pd.isna(agent_id):
-        return "(bot / unassigned)"
+        return UNASSIGNED
     return f"{int(agent_id)} {agents.get(int(agent_id), '?')}"
+
+
+def _team(agent_id: Any, teams: dict[int, str | None]) -> str:
+    if pd.isna(agent_id):
+        return UNASSIGNED
+    return teams.get(int(agent_id)) or NO_TEAM
+
+
+async def load_teams(conn: AsyncConnection) -> dict[int, str | None]:
+    """Each agent's team (None when not in one)."""
+    return dict((await conn.execute(select(Agent.id, Agent.team))).all())
 
 
 async def service_report(conn: AsyncConnection, start: date | None = None,
@@ -189,15 +208,14 @@ async def service_report(conn: AsyncConnection, start: date | None = None,
                            details={"from": start.isoformat(), "to": end.isoformat()})
     conv, tickets, csat, agents = await load_service_data(conn, start, end)
     return build_report(conv, tickets, csat, agents, start=start, end=end, now=now,
-                        satisfied_at_least=satisfied_at_least)
+                        satisfied_at_least=satisfied_at_least, teams=await load_teams(conn))
 
 
 def save_chart(report: ServiceReport, path: Any) -> Any:
-    """A PNG: conversations per day (bars) with containment rate and CSAT score (lines)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """A PNG: conversations per day (bars) with containment rate and CSAT score (lines).
+    ``path`` may be a file name or a binary file object (the console serves the bytes)."""
+    # A bare Figure (no pyplot): no global figure state, so servers may draw in threads.
+    from matplotlib.figure import Figure
 
     days = report.frame()
     days = days[days["dimension"] == "day"].copy()
@@ -209,7 +227,8 @@ def save_chart(report: ServiceReport, path: Any) -> Any:
     days["satisfied"] = days["csat_score"].astype(float).fillna(0) * days["csat_ratings"]
     g = days.groupby("when")[["conversations", "contained", "csat_ratings",
                               "satisfied"]].sum()
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig = Figure(figsize=(10, 4.5))
+    ax = fig.add_subplot()
     ax.bar(g.index, g["conversations"], width=5 if unit == "week" else 0.8,
            color="#9ecae1", label="conversations")
     ax.set_ylabel(f"conversations per {unit}")
@@ -227,6 +246,5 @@ def save_chart(report: ServiceReport, path: Any) -> Any:
     ax.set_title("kefu service report")
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    fig.savefig(path, dpi=100, format="png")
     return path

@@ -74,3 +74,25 @@ def test_priority_signal_and_reason_phrases() -> None:
     assert priority_signal(None) == 0.0
     assert explain([{"feature": "recency_days", "value": 120.0, "effect": 0.21}]) == [
         "days since last order = 120.0 (+0.21 risk)"]
+
+
+def test_team_rows_follow_the_agents_team() -> None:
+    conv = pd.concat([_conversations(), pd.DataFrame({
+        "id": [4], "channel": ["web"], "agent_id": [2], "status": ["closed"],
+        "handoff_reason": ["billing"], "started_at": _ts("2026-01-11 09:00"),
+        "ended_at": _ts("2026-01-11 09:30")})], ignore_index=True)
+    csat = pd.DataFrame({"conversation_id": [2, 4], "score": [5, 2], "channel": ["web"] * 2,
+                         "agent_id": [1, 2], "started_at": _ts("2026-01-10 10:00",
+                                                              "2026-01-11 09:00")})
+    report = build_report(conv, _tickets(), csat, {1: "Ann", 2: "Bo"}, now=NOW,
+                          teams={1: "billing", 2: None})
+    rows = {(r["dimension"], r["key"]): r for r in report.rows if r["dimension"] == "team"}
+    assert set(rows) == {("team", "billing"), ("team", "(no team)"),
+                         ("team", "(bot / unassigned)")}
+    billing = rows[("team", "billing")]
+    assert (billing["conversations"], billing["tickets"], billing["csat_mean"]) == (1, 2, 5.0)
+    assert rows[("team", "(no team)")]["csat_score"] == 0.0
+    assert rows[("team", "(bot / unassigned)")]["conversations"] == 2
+    # Without team data (older callers) there are no team rows.
+    assert "team" not in {r["dimension"] for r in build_report(
+        conv, _tickets(), csat, {1: "Ann"}, now=NOW).rows}
