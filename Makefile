@@ -34,6 +34,8 @@ demo: install
 	$(BIN)/kefu db upgrade
 	$(BIN)/kefu demo seed --if-empty
 	@test -f var/models/nlu/metadata.json || $(BIN)/kefu nlu train --out var/models/nlu
+	@test -d var/models/recommend || $(BIN)/kefu recommend train
+	@test -d var/models/analytics || $(BIN)/kefu analytics refresh
 
 run: demo
 	$(BIN)/kefu serve --host $(HOST) --port $(PORT)
