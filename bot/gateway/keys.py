@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from recommend.service import RecommendationService
     from bot.voice.audiosocket import AudioSocketServer
     from bot.voice.service import VoiceService
+    from bot.gateway.console.reports import SupervisorReports
     from bot.gateway.console.service import ConsoleService
     from routing.handoff import HandoffSink
     from routing.live import LiveChatHub
@@ -49,3 +50,5 @@ ROUTER: web.AppKey["Router"] = web.AppKey("router")
 LIVE_CHAT: web.AppKey["LiveChatHub"] = web.AppKey("live_chat")
 CONSOLE: web.AppKey["ConsoleService"] = web.AppKey("console")
 CANNED_RESPONSES: web.AppKey[list] = web.AppKey("canned_responses", list)
+# The console's supervisor pages: staffing plans and service reports (console/reports.py).
+SUPERVISOR_REPORTS: web.AppKey["SupervisorReports"] = web.AppKey("supervisor_reports")

@@ -82,6 +82,31 @@ def explain(reasons: list[dict[str, Any]]) -> list[str]:
             f"(+{r['effect']:.2f} risk)" for r in reasons]
 
 
+def segment_why(insight: CustomerInsight) -> str:
+    """Why the customer is in their segment, in words: the RFM scores and the figures
+    behind them (segments are rules on the scores, ``rfm.segments`` in analytics.yml)."""
+    if insight.segment == NOT_COMPUTED:
+        return "Not computed yet: run `kefu analytics refresh`."
+    if insight.rfm is None or insight.recency_days is None:
+        return "No counted orders (cancelled and returned orders do not count)."
+    r, f, m = insight.rfm
+    return (f"RFM {r}-{f}-{m} (scores 1-5 among all buyers, 5 best): last order "
+            f"{insight.recency_days} days ago (recency {r}), {insight.frequency} orders "
+            f"(frequency {f}), {insight.monetary:.2f} spent (monetary {m}).")
+
+
+def value_why(insight: CustomerInsight) -> str:
+    """Where the value figure comes from."""
+    if insight.segment == NOT_COMPUTED:
+        return "Not computed yet."
+    spent = f"{insight.clv_historical:.2f} spent to date"
+    if insight.clv_12m is None:
+        return spent + "; no 12-month prediction (the lifetime-value model could not be " \
+            "fitted at the last refresh)."
+    return (spent + f"; {insight.clv_12m:.2f} expected in the next 12 months "
+            "(BG/NBD purchases x Gamma-Gamma order value).")
+
+
 def _insight(customer_id: int, row: CustomerAnalytics | None) -> CustomerInsight:
     if row is None:
         return CustomerInsight(customer_id, NOT_COMPUTED)

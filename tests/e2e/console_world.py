@@ -26,7 +26,8 @@ class ConsoleWorld:
 
 
 async def seed(url: str) -> ConsoleWorld:
-    """Three agents (two agents, one supervisor), one gold customer with an order."""
+    """Three agents (two agents, one supervisor; Alice and Sue in team "orders", Bob in
+    none), one gold customer with an order."""
     from crm_core.db import create_engine, create_session_factory
     from crm_core.domain import AgentRole
     from crm_core.models import Base
@@ -43,12 +44,13 @@ async def seed(url: str) -> ConsoleWorld:
         return SqlUnitOfWork(factory)
 
     ids: dict[str, int] = {}
-    for name, role in (("alice", AgentRole.AGENT), ("bob", AgentRole.AGENT),
-                       ("sue", AgentRole.SUPERVISOR)):
+    for name, role, team in (("alice", AgentRole.AGENT, "orders"),
+                             ("bob", AgentRole.AGENT, None),
+                             ("sue", AgentRole.SUPERVISOR, "orders")):
         agent = await agents.create_agent(uow(), agents.NewAgent(
             email=f"{name}@kefu.test", name=name.title(), password=PASSWORD, role=role,
-            skills={"orders": 3}, languages=["en"], capacity={"web": 2, "voice": 1}),
-            actor="test")
+            skills={"orders": 3}, languages=["en"], capacity={"web": 2, "voice": 1},
+            team=team), actor="test")
         ids[name] = agent.id
     ann = await customers.create_customer(uow(), customers.NewCustomer(
         name="Ann Lee", email="ann@example.com", tier="gold"), actor="test")

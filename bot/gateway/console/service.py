@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bot.gateway.console.recommendations import recommendations_panel
 from crm_core.domain.enums import AgentRole, MessageRole, TicketStatus
 from crm_core.errors import Forbidden, InvalidInput, KefuError, NotFound
 from crm_core.unit_of_work import UnitOfWork
@@ -61,9 +62,12 @@ class ConsoleService:
     """Agent and supervisor actions (see module docstring)."""
 
     def __init__(self, router: Router, hub: LiveChatHub, uow: Callable[[], UnitOfWork],
-                 sla_policy: Callable[[], Any] | None = None) -> None:
+                 sla_policy: Callable[[], Any] | None = None, *,
+                 recommender: Callable[[], Any] | None = None) -> None:
         self.router, self.hub, self._uow = router, hub, uow
         self._sla_policy = sla_policy
+        # The app's RecommendationService (None when the server runs without one).
+        self._recommender = recommender or (lambda: None)
         self._names: dict[int, str] = {}
         router.events.subscribe(self._on_routing_event)
 
@@ -239,7 +243,9 @@ class ConsoleService:
 
     async def customer_360(self, agent_id: int, role: AgentRole,
                            customer_id: int) -> dict[str, Any]:
-        """Profile, orders, tickets, earlier conversations and sentiment trend (audited)."""
+        """Profile, orders, tickets, earlier conversations and sentiment trend, analytics
+        (segment, value, churn risk and why) and recommendations with explanations
+        (audited: one ``customer.view`` entry for the whole panel)."""
         from crm_core.services import audit, customers
 
         if role is AgentRole.AGENT and not await self._serves(agent_id, customer_id):
@@ -258,12 +264,15 @@ class ConsoleService:
                               "mean_sentiment": round(sum(scores) / len(scores), 3)
                               if scores else None, "messages": len(page.items)})
             audit.record(uow, f"agent:{agent_id}", "customer.view", "customer", customer_id,
-                         {"panel": "customer_360"})
+                         {"panel": "customer_360",
+                          "sections": ["profile", "orders", "tickets", "conversations",
+                                       "insight", "recommendations"]})
             await uow.commit()
         insight = await self._insight(customer_id)
         c = view.customer
         return {
             "insight": insight,
+            "recommendations": await recommendations_panel(self._recommender(), customer_id),
             "customer": {"id": c.id, "name": c.name, "email": c.email, "phone": c.phone,
                          "country": c.country, "tier": str(c.tier),
                          "preferred_language": c.preferred_language},
@@ -285,9 +294,14 @@ class ConsoleService:
         except Exception:  # noqa: BLE001 - the panel works without analytics
             log.info("no analytics for customer %s", customer_id, exc_info=True)
             return None
+        from crm_core.analytics.insight import segment_why, value_why
+
         return {"segment": found.segment, "rfm": found.rfm, "clv_12m": found.clv_12m,
+                "clv_historical": found.clv_historical,
                 "churn_risk": found.churn_risk, "churn_reasons": found.churn_reasons,
-                "priority": found.priority}
+                "priority": found.priority, "segment_why": segment_why(found),
+                "value_why": value_why(found),
+                "computed_at": found.computed_at.isoformat() if found.computed_at else None}
 
     async def transcript(self, agent_id: int, task_id: str) -> list[dict[str, Any]]:
         """The conversation so far (bot and customer turns before the handoff included);

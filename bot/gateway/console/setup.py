@@ -33,6 +33,7 @@ def _load_canned(app: web.Application) -> list[dict[str, str]]:
 
 async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     """Router, hub, console service and handoff sink for the app's lifetime."""
+    from bot.gateway.console.reports import SupervisorReports
     from bot.gateway.console.service import ConsoleService
     from crm_core.unit_of_work import SqlUnitOfWork
     from routing.config import load_config
@@ -64,7 +65,10 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
         hub = LiveChatHub(csat_recorder=_csat_recorder(uow))
     app[keys.ROUTER] = router
     app[keys.LIVE_CHAT] = hub
-    app[keys.CONSOLE] = ConsoleService(router, hub, uow, lambda: app[keys.SLA_POLICY])
+    app[keys.CONSOLE] = ConsoleService(router, hub, uow, lambda: app[keys.SLA_POLICY],
+                                       recommender=lambda: app.get(keys.RECOMMENDER))
+    app[keys.SUPERVISOR_REPORTS] = SupervisorReports(
+        lambda: app[keys.DB_ENGINE], satisfied_at_least=_satisfied_at_least(app))
     app[keys.CANNED_RESPONSES] = _load_canned(app)
     app[keys.HANDOFF_SINK] = _queue_handoff(app, router, hub, uow)
     try:
@@ -79,6 +83,18 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.redis_url:
         await hub.stop()  # type: ignore[attr-defined]
     await store.close()
+
+
+def _satisfied_at_least(app: web.Application) -> int:
+    """The CSAT score's "satisfied" threshold from config/analytics.yml (4 without it)."""
+    from crm_core.analytics.settings import load_config
+    from crm_core.errors import InvalidInput
+
+    try:
+        return load_config(app[keys.SETTINGS].config_dir).service.satisfied_at_least
+    except InvalidInput:
+        log.warning("no usable analytics.yml: CSAT counts ratings >= 4 as satisfied")
+        return 4
 
 
 def _csat_recorder(uow):  # noqa: ANN001, ANN202
@@ -120,7 +136,9 @@ def _queue_handoff(app: web.Application, router, hub, uow):  # noqa: ANN001, ANN
 
 def setup_console(app: web.Application) -> None:
     """Register the routing cleanup_ctx and the console routes."""
+    from bot.gateway.console import supervisor_views
     from bot.gateway.console.views import add_routes
 
     app.cleanup_ctx.append(routing_ctx)
     add_routes(app)
+    supervisor_views.add_routes(app)  # staffing and service-report pages
