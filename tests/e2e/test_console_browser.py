@@ -9,6 +9,7 @@ import pytest
 
 from bot.gateway import keys
 from tests.e2e.console_world import PASSWORD, console_app, seed
+from tests.e2e.test_console_supervisor import seed_history
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -23,7 +24,8 @@ pytestmark = [
 
 @pytest.fixture
 async def client(aiohttp_client: Any, sqlite_url: str, tmp_path, nlu_model_dir) -> Any:
-    await seed(sqlite_url)
+    world = await seed(sqlite_url)
+    await seed_history(sqlite_url, world.agents)  # two weeks for the staffing page
     return await aiohttp_client(console_app(sqlite_url, tmp_path / "data", nlu_model_dir))
 
 
@@ -55,6 +57,7 @@ async def test_agent_takes_a_customer_in_the_browser(client: Any) -> None:
             await page.click("#login-form button")
             await page.locator("#status", has_text="connected").wait_for(timeout=10_000)
             assert await page.is_hidden("#supervisor")
+            assert await page.is_hidden("#nav")  # no supervisor pages for agents
 
             chat = await client.ws_connect("/ws/chat")
             await chat.send_json({"type": "hello"})
@@ -88,5 +91,43 @@ async def test_agent_takes_a_customer_in_the_browser(client: Any) -> None:
                 await page.locator("#chat-title", has_text="No conversation").wait_for()
             await chat.close()
             assert dialogs == []
+            await supervisor_pages(browser, url)
         finally:
             await browser.close()
+
+
+async def supervisor_pages(browser: Any, url: str) -> None:
+    """A supervisor opens the staffing page (bad input, then a plan with its chart) and
+    the service report (table, chart, CSV download)."""
+    page = await browser.new_page()
+    await page.goto(url)
+    await page.fill("#email", "sue@kefu.test")
+    await page.fill("#password", PASSWORD)
+    await page.click("#login-form button")
+    await page.locator("#nav").wait_for(timeout=10_000)
+
+    await page.click("#nav button[data-page=staffing-page]")
+    assert await page.is_hidden("#desk")
+    await page.fill("#st-zone", "Mars/Base")
+    await page.click("#st-plan")
+    await page.locator("#staffing-message", has_text="unknown timezone").wait_for(timeout=10_000)
+    await page.fill("#st-zone", "UTC")
+    await page.fill("#st-hours", "4")
+    await page.click("#st-plan")
+    await page.locator("#staffing-summary", has_text="Optimal").wait_for(timeout=30_000)
+    await page.locator("#staffing-chart[src^=blob]").wait_for(timeout=15_000)
+    assert await page.locator("#staffing-table tbody tr").count() > 0
+    assert await page.evaluate("document.getElementById('staffing-chart').naturalWidth") > 100
+
+    await page.click("#nav button[data-page=report-page]")
+    await page.fill("#rp-from", "2026-01-05")
+    await page.fill("#rp-to", "2026-01-18")
+    await page.select_option("#rp-by", "team")
+    await page.click("#rp-show")
+    await page.locator("#report-table tbody td", has_text="orders").wait_for(timeout=15_000)
+    await page.locator("#report-chart[src^=blob]").wait_for(timeout=15_000)
+    async with page.expect_download(timeout=15_000) as download:
+        await page.click("#rp-csv")
+    assert (await download.value).suggested_filename == \
+        "service-report-2026-01-05-2026-01-18.csv"
+    await page.close()

@@ -37,12 +37,24 @@
     } catch (err) { $("login-error").textContent = err.message; }
   });
 
+  // A non-JSON answer (PNG, CSV) as a Blob; errors still carry the JSON error message.
+  async function fetchBlob(path) {
+    const resp = await fetch(path, { headers: { Authorization: "Bearer " + state.token } });
+    if (!resp.ok) {
+      const data = await resp.json().catch(() => ({}));
+      throw new Error((data.error && data.error.message) || resp.statusText);
+    }
+    return { blob: await resp.blob(), headers: resp.headers };
+  }
+
   async function start() {
     $("login").hidden = true;
     $("desk").hidden = false;
     $("presence-box").hidden = false;
     $("whoami").textContent = state.agent.name + " (" + state.agent.role + ")";
-    if (state.agent.role !== "agent") $("supervisor").hidden = false;
+    const supervisor = state.agent.role !== "agent";
+    if (supervisor) $("supervisor").hidden = false;
+    $("nav").hidden = !supervisor;
     const canned = await api("GET", "/console/api/canned");
     for (const item of canned) {
       const option = el("option", item.title);
@@ -190,12 +202,8 @@
     const box = $("customer"); box.replaceChildren();
     const c = data.customer;
     box.append(el("p", c.name + " · " + c.tier), el("p", [c.email, c.phone, c.country].filter(Boolean).join(" · "), "muted"));
-    if (data.insight) {
-      const i = data.insight;
-      box.append(el("p", "Segment " + i.segment + (i.clv_12m !== null ? " · 12-month value " + i.clv_12m : "") +
-        (i.churn_risk !== null ? " · churn risk " + Math.round(i.churn_risk * 100) + "%" : "")));
-      for (const reason of i.churn_reasons || []) box.append(el("p", reason, "muted"));
-    }
+    if (data.insight) showInsight(box, data.insight);
+    if (data.recommendations) showRecommendations(box, data.recommendations);
     box.append(el("h3", "Orders"));
     const orders = el("ul");
     for (const o of data.orders) orders.appendChild(el("li", o.number + " · " + o.status + " · " + o.total + " " + o.currency));
@@ -216,6 +224,136 @@
     }
     box.appendChild(convs);
   }
+
+  function showInsight(box, i) {
+    const insight = el("div"); insight.id = "insight";
+    insight.append(el("h3", "Segment, value, churn risk"));
+    insight.append(el("p", "Segment " + i.segment + (i.clv_12m !== null ? " · 12-month value " + i.clv_12m.toFixed(2) : "") +
+      (i.churn_risk !== null ? " · churn risk " + Math.round(i.churn_risk * 100) + "%" : "")));
+    if (i.segment_why) insight.append(el("p", "Why this segment: " + i.segment_why, "muted"));
+    if (i.value_why) insight.append(el("p", "Value: " + i.value_why, "muted"));
+    if (i.churn_risk !== null) {
+      const reasons = i.churn_reasons || [];
+      insight.append(el("p", reasons.length ? "Churn risk driven by:" : "Churn risk: no strong risk factors stored (low risk).", "muted"));
+      const list = el("ul");
+      for (const reason of reasons) list.appendChild(el("li", reason));
+      insight.append(list);
+    }
+    box.append(insight);
+  }
+
+  function showRecommendations(box, r) {
+    const recs = el("div", null, "recs"); recs.id = "recommendations";
+    recs.append(el("h3", "Recommendations"), el("p", r.note, "muted"));
+    const list = el("ul");
+    for (const item of r.items) {
+      const li = el("li", item.name + " ");
+      li.append(el("span", "— " + item.explanation, "why"));
+      list.appendChild(li);
+    }
+    if (!r.items.length) list.appendChild(el("li", "Nothing to suggest.", "muted"));
+    recs.append(list);
+    box.append(recs);
+  }
+
+  // --- supervisor pages ----------------------------------------------------------------
+  function showPage(id) {
+    for (const page of ["desk", "staffing-page", "report-page"]) $(page).hidden = page !== id;
+    for (const b of $("nav").querySelectorAll("button")) b.classList.toggle("current", b.dataset.page === id);
+    if (id === "report-page" && !$("rp-from").value) {
+      const to = new Date(); const from = new Date(to.getTime() - 29 * 86400000);
+      $("rp-to").value = to.toISOString().slice(0, 10);
+      $("rp-from").value = from.toISOString().slice(0, 10);
+    }
+  }
+  for (const b of $("nav").querySelectorAll("button")) b.addEventListener("click", () => showPage(b.dataset.page));
+
+  function setImage(img, blob) {
+    if (img.src) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(blob);
+    img.hidden = false;
+  }
+
+  function staffingQuery() {
+    return new URLSearchParams({
+      service_level: $("st-level").value, answer_within: $("st-within").value,
+      shrinkage: $("st-shrinkage").value, days: $("st-days").value,
+      shift_hours: $("st-hours").value, timezone: $("st-zone").value,
+    }).toString();
+  }
+
+  $("staffing-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = $("staffing-message"), body = $("staffing-table").querySelector("tbody");
+    message.textContent = ""; $("staffing-summary").textContent = "Planning…";
+    body.replaceChildren(); $("staffing-table").hidden = true; $("staffing-chart").hidden = true;
+    const query = staffingQuery();
+    try {
+      const plan = await api("GET", "/console/api/staffing?" + query);
+      $("staffing-summary").textContent = "Plan " + plan.status + " · cost " + plan.cost +
+        " agent-hours · shortfall " + plan.shortfall_agent_intervals + " agent-intervals · solved in " +
+        plan.solve_seconds + " s";
+      for (const i of plan.intervals) {
+        if (!i.required && !i.planned) continue;
+        const row = el("tr");
+        const gap = i.planned - i.required;
+        const gapCell = el("td", (gap > 0 ? "+" : "") + gap);
+        if (gap < 0) gapCell.className = "short";
+        row.append(el("td", i.start.replace("T", " ").slice(0, 16)), el("td", i.arrivals),
+          el("td", Math.round(i.aht_seconds)), el("td", i.agents), el("td", i.required),
+          el("td", i.planned), gapCell);
+        body.appendChild(row);
+      }
+      $("staffing-table").hidden = false;
+      setImage($("staffing-chart"), (await fetchBlob("/console/api/staffing/chart.png?" + query)).blob);
+    } catch (err) {
+      $("staffing-summary").textContent = "";
+      message.textContent = err.message;
+    }
+  });
+
+  function reportQuery() {
+    return new URLSearchParams({ from: $("rp-from").value, to: $("rp-to").value, by: $("rp-by").value }).toString();
+  }
+
+  const REPORT_COLUMNS = ["dimension", "key", "conversations", "containment_rate", "handoffs", "tickets",
+    "first_response_mean_min", "first_response_p90_min", "resolution_mean_h", "resolution_p90_h",
+    "first_response_sla", "resolution_sla", "csat_mean", "csat_score", "csat_response_rate"];
+
+  $("report-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("report-message").textContent = "";
+    const table = $("report-table");
+    table.querySelector("thead").replaceChildren(); table.querySelector("tbody").replaceChildren();
+    $("report-reasons").replaceChildren();
+    const query = reportQuery();
+    try {
+      const report = await api("GET", "/console/api/reports/service?" + query);
+      const head = el("tr");
+      for (const col of REPORT_COLUMNS) head.appendChild(el("th", col.replace(/_/g, " ")));
+      table.querySelector("thead").appendChild(head);
+      for (const r of report.rows) {
+        const row = el("tr");
+        for (const col of REPORT_COLUMNS) row.appendChild(el("td", r[col] === null ? "-" : r[col]));
+        table.querySelector("tbody").appendChild(row);
+      }
+      for (const [reason, n] of Object.entries(report.handoff_reasons)) $("report-reasons").appendChild(el("li", n + " × " + reason));
+      setImage($("report-chart"), (await fetchBlob("/console/api/reports/service.png?" + query)).blob);
+    } catch (err) { $("report-message").textContent = err.message; }
+  });
+
+  $("rp-csv").addEventListener("click", async () => {
+    $("report-message").textContent = "";
+    try {
+      const { blob, headers } = await fetchBlob("/console/api/reports/service.csv?" + reportQuery());
+      const match = /filename="([^"]+)"/.exec(headers.get("Content-Disposition") || "");
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = match ? match[1] : "service-report.csv";
+      document.body.appendChild(link); link.click(); link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    } catch (err) { $("report-message").textContent = err.message; }
+  });
 
   $("reply-form").addEventListener("submit", (event) => {
     event.preventDefault();
