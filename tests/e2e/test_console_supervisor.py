@@ -293,3 +293,28 @@ async def test_customer_panel_recommendations_and_analytics(client: Any,
                                       entity="customer", entity_id=ann)).items
     panel = [e for e in views if e.action == "customer.view"]
     assert len(panel) == 3 and all("recommendations" in e.details["sections"] for e in panel)
+
+
+async def test_team_is_set_through_the_rest_api_and_the_report_follows(
+        client: Any, world: ConsoleWorld) -> None:
+    from crm_core.domain import AgentRole
+    from crm_core.services import agents
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    from tests.e2e.console_world import PASSWORD
+
+    await agents.create_agent(SqlUnitOfWork(client.server.app[keys.SESSION_FACTORY]),
+                              agents.NewAgent(email="ada@kefu.test", name="Ada",
+                                              password=PASSWORD, role=AgentRole.ADMIN),
+                              actor="test")
+    ada = await auth(client, "ada")
+    bob = f"/api/v1/agents/{world.agents['bob']}"
+    resp = await client.patch(bob, headers=ada, json={"team": "returns"})
+    assert resp.status == 200 and (await resp.json())["team"] == "returns"
+    assert (await client.patch(bob, headers=ada, json={"team": "x" * 65})).status == 400
+    report = await (await client.get("/console/api/reports/service", headers=ada, params={
+        "from": "2026-01-05", "to": "2026-01-18", "by": "team"})).json()
+    assert {r["key"]: r["conversations"] for r in report["rows"]} == {
+        "orders": 20, "returns": 20, "(bot / unassigned)": 10}
+    resp = await client.patch(bob, headers=ada, json={"team": None})
+    assert resp.status == 200 and (await resp.json())["team"] is None
