@@ -46,15 +46,19 @@ def check_history(history: pd.DataFrame, *, min_days: int = 7,
 
 
 async def load_history(database_url: str | AsyncEngine, *, agents_only: bool = True,
-                       since: datetime | None = None, timezone: str = "UTC") -> pd.DataFrame:
+                       since: datetime | None = None, timezone: str = "UTC",
+                       last_weeks: int | None = None) -> pd.DataFrame:
     """Finished conversations as ``started_at`` (local wall-clock in ``timezone``) and
     ``handle_seconds`` (ended minus started).
 
     ``database_url`` may also be an open engine (the server's), which is then left open.
     ``agents_only`` keeps conversations an agent took part in: bot-only sessions need no
-    agent staffing.
+    agent staffing. ``last_weeks`` keeps only the weeks before the newest such
+    conversation, which bounds the rows read from a large CRM.
     """
-    from sqlalchemy import select
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
 
     from crm_core.db import create_engine
     from crm_core.models import Conversation
@@ -69,6 +73,14 @@ async def load_history(database_url: str | AsyncEngine, *, agents_only: bool = T
     engine = create_engine(database_url) if owned else database_url
     try:
         async with engine.connect() as conn:
+            if last_weeks is not None:
+                newest = (await conn.execute(query.with_only_columns(
+                    func.max(Conversation.started_at)))).scalar()
+                if newest is not None:
+                    # Whole days, so the oldest day kept is complete.
+                    cut = (newest - timedelta(weeks=last_weeks)).replace(
+                        hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+                    query = query.where(Conversation.started_at >= cut)
             rows = (await conn.execute(query)).all()
     finally:
         if owned:

@@ -22,8 +22,8 @@ async def supervisor_plan(database_url: str | AsyncEngine, target: StaffingTarge
                           options: ShiftOptions | None = None, *, timezone: str = "UTC",
                           model: str = "kefu.seasonal_mean.v1", start: object = None,
                           days: int = 7, interval_minutes: int = 30,
-                          min_history_days: int = 0,
-                          min_history_contacts: int = 1) -> SupervisorView:
+                          min_history_days: int = 0, min_history_contacts: int = 1,
+                          history_weeks: int | None = None) -> SupervisorView:
     """Plan (data, text table, PNG bytes) for ``days`` days from the CRM's history
     (``database_url`` or the server's open engine).
 
@@ -31,9 +31,10 @@ async def supervisor_plan(database_url: str | AsyncEngine, target: StaffingTarge
     ``min_history_contacts`` conversations or spans fewer than ``min_history_days`` days,
     ``InvalidInput`` (bad options) or ``InfeasiblePlan`` (a ``RuleViolation``), which the
     gateway maps to 400 / 422. The solver's time limit is ``options.limits``'.
+    ``history_weeks`` forecasts from the last weeks of history only (bounds the work).
     """
     target = target or StaffingTarget(answer_within=20, service_level=0.8)
-    history = await load_history(database_url, timezone=timezone)
+    history = await load_history(database_url, timezone=timezone, last_weeks=history_weeks)
     check_history(history, min_days=min_history_days, min_contacts=min_history_contacts)
 
     def work() -> SupervisorView:

@@ -92,3 +92,17 @@ async def test_supervisor_plan_from_the_crm(database_url: str) -> None:
     assert view.png.startswith(b"\x89PNG")
     assert view.as_dict()["cost"] == pytest.approx(40.0)  # as in the CLI test above
     assert "status Optimal" in view.table
+
+
+async def test_last_weeks_keeps_whole_days_before_the_newest(database_url: str) -> None:
+    from routing.staffing.history import HistoryTooThin, check_history
+
+    await _seed(database_url)  # weekdays 2026-01-05 .. 2026-01-16
+    recent = await load_history(database_url, last_weeks=1)
+    days = sorted(set(recent["started_at"].dt.strftime("%m-%d")))
+    assert days == ["01-12", "01-13", "01-14", "01-15", "01-16"] and len(recent) == 20
+    check_history(recent, min_days=5, min_contacts=20)
+    with pytest.raises(HistoryTooThin) as exc:
+        check_history(recent, min_days=7, min_contacts=20)
+    assert exc.value.details == {"conversations": 20, "days": 5, "min_conversations": 20,
+                                 "min_days": 7}

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 MIN_HISTORY_DAYS = 7
 MIN_HISTORY_CONVERSATIONS = 20
 SOLVE_SECONDS = 10.0
+# Weeks of history the forecast reads (before the newest conversation): recent enough to
+# follow the business, and a bound on the rows a big CRM hands over per plan.
+HISTORY_WEEKS = 12
 CACHE_SECONDS = 60.0
 MAX_REPORT_DAYS = 366
 DEFAULT_REPORT_DAYS = 30
@@ -185,7 +188,8 @@ class SupervisorReports:
         return await supervisor_plan(
             self._engine(), target, options, timezone=query.timezone, days=query.days,
             start=_next_monday(query.timezone) if query.days == 7 else _tomorrow(query.timezone),
-            min_history_days=MIN_HISTORY_DAYS, min_history_contacts=MIN_HISTORY_CONVERSATIONS)
+            min_history_days=MIN_HISTORY_DAYS, min_history_contacts=MIN_HISTORY_CONVERSATIONS,
+            history_weeks=HISTORY_WEEKS)
 
     async def service_report(self, query: ReportQuery) -> ServiceReport:
         """The crm_core.analytics service report for the period."""
