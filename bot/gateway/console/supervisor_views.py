@@ -16,6 +16,7 @@ exports are written to the audit log (they name agents).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -23,6 +24,9 @@ from bot.gateway import keys
 from bot.gateway.auth import current_principal, secured
 from bot.gateway.console import reports
 from crm_core.domain.enums import AgentRole
+
+if TYPE_CHECKING:
+    from crm_core.analytics.service import ServiceReport
 
 
 def _reports(request: web.Request) -> reports.SupervisorReports:
@@ -43,7 +47,8 @@ async def staffing_chart(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "no-store"})
 
 
-async def _report(request: web.Request, action: str) -> tuple[reports.ReportQuery, object]:
+async def _report(request: web.Request,
+                  action: str) -> tuple[reports.ReportQuery, ServiceReport]:
     query = reports.report_query(request.query, datetime.now(UTC).date())
     report = await _reports(request).service_report(query)
     await _audit(request, action, query)
