@@ -31,6 +31,14 @@ class AppInterpreter:
         interpreter = self._app.get(keys.INTERPRETER)
         return (interpreter or self._basic).parse(text)
 
+    def parse_batch(self, texts: list[str]) -> list[ParseResult]:
+        """Parse several messages in one call (the loaded model vectorises them)."""
+        interpreter = self._app.get(keys.INTERPRETER)
+        batch = getattr(interpreter, "parse_batch", None)
+        if batch is None:
+            return [(interpreter or self._basic).parse(t) for t in texts]
+        return batch(texts)
+
 
 def build_engine(app: web.Application, locks: object | None = None):  # noqa: ANN201
     """A ``DialogueEngine`` on the app's CRM, config files and handoff sink."""
@@ -58,9 +66,6 @@ def build_engine(app: web.Application, locks: object | None = None):  # noqa: AN
 
 async def dialogue_ctx(app: web.Application) -> AsyncIterator[None]:
     """Build the engine (with Redis locks when ``redis_url`` is set) for the app's life."""
-    from bot.dialogue.store_sql import ensure_schema
-
-    await ensure_schema(app[keys.DB_ENGINE])
     redis = None
     locks = None
     if app[keys.SETTINGS].redis_url:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.domain.enums import Channel, ConversationStatus, MessageRole
@@ -72,3 +73,19 @@ class CsatRating(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DialogueEvent(Base):
+    """One event of a conversation's dialogue tracker, in Rasa's wire format (the dialogue
+    engine's tracker store, ``bot.dialogue.store_sql``; nothing else reads these rows).
+
+    Plain JSON, not JSONB: events are written and read whole, never queried inside.
+    """
+
+    __tablename__ = "dialogue_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
