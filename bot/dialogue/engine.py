@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.utils import call_potential_coroutine
 
 from bot.dialogue import tracker as ev
+from bot.dialogue.batching import BatchingParser
 from bot.dialogue.domain import REQUESTED_SLOT, Domain
 from bot.dialogue.fallback import (
     FallbackConfig,
@@ -58,6 +60,8 @@ class EngineConfig:
 
     max_message_chars: int = 2000
     max_actions_per_turn: int = 12
+    # Conversations whose tracker state is kept between turns (LRU; others are replayed).
+    tracker_cache_size: int = 10_000
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
 
 
@@ -81,9 +85,13 @@ class DialogueEngine:
                  locks: SenderLocks | None = None, config: EngineConfig | None = None) -> None:
         self.domain, self.rules, self.actions, self.store = domain, rules, actions, store
         self.interpreter = interpreter or BasicInterpreter()
+        self.parser = BatchingParser(self.interpreter)
         self.locks = locks or LocalSenderLocks()
         self.config = config or EngineConfig()
         self._domain_dict = domain.as_dict()
+        # conversation id -> the tracker after its last completed turn, so a turn applies
+        # only the events it has not seen instead of replaying the whole session.
+        self._trackers: OrderedDict[int, DialogueTracker] = OrderedDict()
 
     def check_text(self, text: str) -> str:
         """The stripped text; ``InvalidInput`` when empty or longer than the limit."""
@@ -130,19 +138,45 @@ class DialogueEngine:
 
     async def _turn(self, message: UserMessage, text: str) -> list[BotMessage]:
         conv = await self.store.load(message.sender_id, message.channel)
-        tracker = DialogueTracker.from_events(message.sender_id, self.domain, conv.events)
-        start = len(tracker.events)
-        self._maybe_start_session(tracker, conv)
-        turn = self._understand(tracker, text, message)
-        await self.store.record_user(conv, text, turn.parse, tracker.events[start:])
-        mark = len(tracker.events)
-        slots_before = dict(tracker.slots)
-        if not tracker.paused:
-            await self._respond(turn)
-            tracker.update(ev.action_executed(ev.ACTION_LISTEN))
-        await self.store.record_bot(conv, turn.messages, tracker.events[mark:],
-                                    self._changes(tracker, slots_before))
+        tracker = self._tracker(conv)
+        try:
+            start = len(tracker.events)
+            self._maybe_start_session(tracker, conv)
+            turn = await self._understand(tracker, text, message)
+            await self.store.record_user(conv, text, turn.parse, tracker.events[start:])
+            mark = len(tracker.events)
+            slots_before = dict(tracker.slots)
+            if not tracker.paused:
+                await self._respond(turn)
+                tracker.update(ev.action_executed(ev.ACTION_LISTEN))
+            await self.store.record_bot(conv, turn.messages, tracker.events[mark:],
+                                        self._changes(tracker, slots_before))
+        except BaseException:
+            self._trackers.pop(conv.conversation_id, None)  # holds unsaved events
+            raise
+        self._keep(conv.conversation_id, tracker)
         return turn.messages
+
+    def _tracker(self, conv: StoredConversation) -> DialogueTracker:
+        """The conversation's tracker: the kept one plus the events stored since (another
+        worker's), or a replay of the stored events."""
+        tracker = self._trackers.pop(conv.conversation_id, None)
+        if tracker is None or tracker.sender_id != conv.sender_id \
+                or len(tracker.events) > len(conv.events):
+            return DialogueTracker.from_events(conv.sender_id, self.domain, conv.events)
+        for event in conv.events[len(tracker.events):]:
+            tracker.update(event)
+        return tracker
+
+    def _keep(self, conversation_id: int, tracker: DialogueTracker) -> None:
+        # As a replay would have it: the latest message without this turn's metadata
+        # (credentials a host site passed are for this turn's actions only).
+        user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None)
+        if user is not None:
+            tracker.latest_message = {"text": user.get("text"), **(user.get("parse_data") or {})}
+        self._trackers[conversation_id] = tracker
+        while len(self._trackers) > self.config.tracker_cache_size:
+            self._trackers.popitem(last=False)
 
     def _maybe_start_session(self, tracker: DialogueTracker, conv: StoredConversation) -> None:
         last = tracker.last_event_time()
@@ -154,9 +188,10 @@ class DialogueEngine:
         if tracker.get_slot("conversation_id") != conv.conversation_id:
             tracker.update(ev.slot_set("conversation_id", conv.conversation_id))
 
-    def _understand(self, tracker: DialogueTracker, text: str, message: UserMessage) -> Turn:
+    async def _understand(self, tracker: DialogueTracker, text: str,
+                          message: UserMessage) -> Turn:
         payload = parse_payload(text, tracker.language)
-        parse = payload or self.interpreter.parse(text)
+        parse = payload or await self.parser.parse(text)
         if (payload is None and parse.language and parse.language != tracker.language
                 and has_language_evidence(text)):
             tracker.update(ev.slot_set("language", parse.language))

@@ -255,3 +255,54 @@ def test_replaying_only_the_current_session_gives_the_same_state() -> None:
     assert fast.slots == slow.slots and fast.paused is slow.paused is False
     assert fast.slots["language"] == "zh" and fast.slots["email"] is None
     assert len(fast.events) == len(events)
+
+
+class BatchNLU(ScriptedNLU):
+    """ScriptedNLU with ``parse_batch``, recording the batches it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def parse_batch(self, texts: list[str]) -> list[ParseResult]:
+        self.batches.append(list(texts))
+        return [self.parse(t) for t in texts]
+
+
+async def test_concurrent_turns_are_parsed_in_one_batch(store) -> None:
+    nlu = BatchNLU()
+    nlu.add("hi", [("greet", 0.95)])
+    engine = DialogueEngine(DOMAIN, RULES, {}, store, nlu)
+    replies = await asyncio.gather(*(say(engine, "hi", f"s{i}") for i in range(8)))
+    assert replies == [["hello"]] * 8
+    assert len(nlu.batches) < 8 and sum(map(len, nlu.batches)) == 8
+    # Alone, a message is parsed at once (no waiting for company).
+    assert await say(engine, "hi", "alone") == ["hello"]
+    assert nlu.batches[-1] == ["hi"]
+
+
+async def test_kept_tracker_equals_a_replay_of_the_stored_events(engine, store, nlu) -> None:
+    nlu.add("where is my order", [("order_status", 0.95)])
+    metadata = {"customer_token": "secret"}
+    await engine.handle(UserMessage("u9", "where is my order", "rest", metadata))
+    await say(engine, "ann@example.com", "u9")
+    kept = engine._trackers[store.conversations["u9"].conversation_id]
+    replay = DialogueTracker.from_events("u9", DOMAIN, store.conversations["u9"].events)
+    assert kept.events == replay.events and kept.slots == replay.slots
+    assert (kept.active_loop, kept.paused, kept.latest_message) == (
+        replay.active_loop, replay.paused, replay.latest_message)
+    assert "secret" not in repr(kept.latest_message)
+
+
+async def test_a_failed_turn_drops_the_kept_tracker(engine, store, nlu) -> None:
+    await say(engine, "hello there", "u10")
+    conversation_id = store.conversations["u10"].conversation_id
+    assert conversation_id in engine._trackers
+
+    async def broken(*args, **kwargs) -> None:
+        raise RuntimeError("database down")
+
+    store.record_bot = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await say(engine, "hello again", "u10")
+    assert conversation_id not in engine._trackers

@@ -91,12 +91,14 @@ class ChatSession:
 
     async def hello(self, frame: dict[str, Any]) -> None:
         """Start or resume a session and send its history."""
-        self.session_id = _session_id(frame.get("session_id"))
+        resumed = frame.get("session_id")
+        self.session_id = _session_id(resumed)
         if isinstance(frame.get("metadata"), dict):
             self.metadata = frame["metadata"]
         engine = handler(self.app)
-        history = await engine.history(self.session_id, CHANNEL) if hasattr(
-            engine, "history") else []
+        # A session id made just now has no history: no need to look it up.
+        history = await engine.history(self.session_id, CHANNEL) if (
+            hasattr(engine, "history") and resumed == self.session_id) else []
         await self.ws.send_json({"type": "session", "session_id": self.session_id,
                                  "history": history})
         self._follow_agent_side()
