@@ -41,8 +41,12 @@ _DIGIT_RUN = re.compile(
     r"\b(?:(?:" + "|".join(DIGIT_WORDS) + r"|oh)\s+){2,}(?:" + "|".join(DIGIT_WORDS) + r"|oh)\b"
 )
 _DIGIT_OF = {w: str(i) for i, w in enumerate(DIGIT_WORDS)} | {"oh": "0"}
+# Spelled order / ticket prefixes in front of a number: "k f 10432" -> "KF-10432".
+_PREFIXED = re.compile(r"\b(k f|t k|t) (\d{3,})\b")
 
 
 def join_digits(words: str) -> str:
-    """Three or more spelled digits in a row become a number: ``one two three`` -> ``123``."""
-    return _DIGIT_RUN.sub(lambda m: "".join(_DIGIT_OF[w] for w in m.group().split()), words)
+    """Three or more spelled digits in a row become a number: ``one two three`` -> ``123``;
+    a spelled order or ticket prefix joins it (``k f one two three`` -> ``KF-123``)."""
+    text = _DIGIT_RUN.sub(lambda m: "".join(_DIGIT_OF[w] for w in m.group().split()), words)
+    return _PREFIXED.sub(lambda m: f"{m.group(1).replace(' ', '').upper()}-{m.group(2)}", text)
