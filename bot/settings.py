@@ -7,9 +7,10 @@ or from a ``.env`` file; unknown ``KEFU_`` keys are rejected so a typo fails lou
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
@@ -76,6 +77,27 @@ class Settings(BaseSettings):
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int | None = Field(default=None, ge=0, le=65535, description="Asterisk "
                                          "AudioSocket TCP server; off when unset (0 = any).")
+
+    action_packages: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Python packages of a team's own rasa_sdk actions, loaded in "
+        "process (comma-separated)")
+    action_endpoint: str | None = Field(
+        default=None, description="A rasa-sdk action server's /webhook URL for domain actions "
+        "no local class provides (Rasa's action_endpoint)")
+
+    @field_validator("action_packages", mode="before")
+    @classmethod
+    def _split_packages(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value
+
+    @field_validator("action_endpoint")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("action_endpoint must be an http:// or https:// URL")
+        return value
 
     @field_validator("database_url")
     @classmethod

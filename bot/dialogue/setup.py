@@ -3,10 +3,14 @@ that builds the engine and puts it at ``keys.MESSAGE_HANDLER``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
+from rasa_sdk import Action
 
 from bot.gateway import keys
 from bot.nlu.types import ParseResult
@@ -40,8 +44,10 @@ class AppInterpreter:
         return batch(texts)
 
 
-def build_engine(app: web.Application, locks: object | None = None):  # noqa: ANN201
-    """A ``DialogueEngine`` on the app's CRM, config files and handoff sink."""
+def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN201
+                 team: TeamActions | None = None):
+    """A ``DialogueEngine`` on the app's CRM, config files and handoff sink; a team's own
+    actions (``team``) join kefu's and replace any of the same name."""
     from bot.actions import ActionServices, build_actions
     from bot.dialogue.domain import load_domain
     from bot.dialogue.engine import DialogueEngine, EngineConfig
@@ -55,9 +61,11 @@ def build_engine(app: web.Application, locks: object | None = None):  # noqa: AN
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
     services.recommender = lambda: app.get(keys.RECOMMENDER)
+    domain = load_domain(config_dir / DOMAIN_FILE)
     return DialogueEngine(
-        domain=load_domain(config_dir / DOMAIN_FILE), rules=load_rules(config_dir / RULES_FILE),
-        actions=build_actions(services),
+        domain=domain, rules=load_rules(config_dir / RULES_FILE),
+        actions=(team or TeamActions({})).merged(build_actions(services), domain.actions,
+                                                  domain.forms),
         store=CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None),
         interpreter=AppInterpreter(app), locks=locks,  # type: ignore[arg-type]
         config=EngineConfig(max_message_chars=settings.max_message_chars),
@@ -75,10 +83,46 @@ async def dialogue_ctx(app: web.Application) -> AsyncIterator[None]:
 
         redis = aioredis.from_url(app[keys.SETTINGS].redis_url)
         locks = RedisSenderLocks(redis)
-    app[keys.MESSAGE_HANDLER] = build_engine(app, locks)
-    yield
+    async with team_actions(app) as actions:
+        app[keys.MESSAGE_HANDLER] = build_engine(app, locks, actions)
+        yield
     if redis is not None:
         await redis.aclose()
+
+
+@dataclass(frozen=True)
+class TeamActions:
+    """A team's own actions: classes loaded in process, and a rasa-sdk action server for
+    every other domain action when one is configured."""
+
+    local: Mapping[str, Action]
+    remote: Callable[[str], Action] | None = None
+
+    def merged(self, kefu: Mapping[str, Action], domain_actions: Iterable[str],
+               forms: Iterable[str]) -> dict[str, Action]:
+        """kefu's actions, replaced by the team's of the same name, plus remote ones."""
+        actions = {**kefu, **self.local}
+        if self.remote is not None:
+            skip = set(actions) | set(forms)
+            actions.update({n: self.remote(n) for n in domain_actions
+                            if n not in skip and not n.startswith("utter_")})
+        return actions
+
+
+@asynccontextmanager
+async def team_actions(app: web.Application) -> AsyncIterator[TeamActions]:
+    """``KEFU_ACTION_PACKAGES`` imported, and one HTTP session to ``KEFU_ACTION_ENDPOINT``
+    for the app's life."""
+    from bot.actions.external import RemoteAction, load_action_packages
+
+    settings = app[keys.SETTINGS]
+    local = load_action_packages(settings.action_packages)
+    endpoint = settings.action_endpoint
+    if not endpoint:
+        yield TeamActions(local)
+        return
+    async with aiohttp.ClientSession() as session:
+        yield TeamActions(local, lambda name: RemoteAction(name, endpoint, session))
 
 
 def setup_dialogue(app: web.Application) -> None:

@@ -42,9 +42,21 @@ def check_schema(settings: Settings) -> None:
         raise SystemExit(1) from None
 
 
+def check_actions(settings: Settings) -> None:
+    """Refuse to start when ``KEFU_ACTION_PACKAGES`` names a module without actions."""
+    from bot.actions.external import ActionPackageError, load_action_packages
+
+    try:
+        load_action_packages(settings.action_packages)
+    except ActionPackageError as exc:
+        print(f"kefu cannot start: {exc.message}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
 def run(settings: Settings) -> None:
-    """Check the schema, then serve until interrupted."""
+    """Check the schema and the team's actions, then serve until interrupted."""
     check_schema(settings)
+    check_actions(settings)
     settings = ensure_secret(settings)
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/"
