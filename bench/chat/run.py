@@ -72,7 +72,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def wait_up(url: str, timeout: float = 120) -> None:
+async def wait_up(url: str, timeout: float = 900) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
@@ -142,6 +142,14 @@ async def drive(kind: str, url: str, args: argparse.Namespace) -> Result:
     return result
 
 
+def nlu_description(data_dir: Path) -> str:
+    """The description line of the NLU model kefu served (its pipeline config)."""
+    meta = data_dir / "models" / "nlu" / "metadata.json"
+    if not meta.is_file():
+        return "unknown"
+    return json.loads(meta.read_text()).get("config", {}).get("description", "unknown")
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -149,7 +157,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start(flag: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "bench.chat.serve", flag, "--port", str(port), "--db", args.db]
+    cmd = [sys.executable, "-m", "bench.chat.serve", flag, "--port", str(port), "--db", args.db,
+           "--data-dir", args.data_dir]
     if args.redis_url and flag == "--kefu":
         cmd += ["--redis-url", args.redis_url]
     return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -166,15 +175,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, dict[str, float]]:
                 warm = argparse.Namespace(**{**vars(args), "think": 0, "rounds": 1})
                 await drive(kind, f"ws://127.0.0.1:{port}{path}",
                             argparse.Namespace(**{**vars(warm), "sessions": 2, "duration": 30}))
-            cpu_before = cpu_seconds(proc.pid)
+            cpu_before, client_before = cpu_seconds(proc.pid), time.process_time()
             out[kind] = (await drive(kind, f"ws://127.0.0.1:{port}{path}", args)).summary()
             cpu = cpu_seconds(proc.pid) - cpu_before
+            client = time.process_time() - client_before
+            # The load generator shares the cores: its own CPU per turn, to rule it out.
+            out[kind]["client_cpu_ms_per_turn"] = round(
+                1000 * client / max(out[kind]["turns"], 1), 3)
             out[kind]["server_cpu_s"] = round(cpu, 2)
             out[kind]["server_cpu_ms_per_turn"] = round(1000 * cpu / max(out[kind]["turns"], 1), 3)
             out[kind]["load_avg_1m_after"] = os.getloadavg()[0]
         finally:
             proc.terminate()
             proc.wait(10)
+    out["nlu_pipeline"] = nlu_description(Path(args.data_dir))
     out["ratio"] = {"chat_vs_echo_turns_per_s": round(
         out["chat"]["turns_per_s"] / max(out["echo"]["turns_per_s"], 1e-9), 4)}
     return out
@@ -192,6 +206,8 @@ def main() -> None:
                         help="stop a session after this many passes of the script (0: no limit)")
     parser.add_argument("--db", default="var/bench/chat.sqlite3")
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--data-dir", default=str(ROOT / "var" / "bench" / "chat-data"),
+                        help="kefu's data dir (its NLU model: the default pipeline)")
     args = parser.parse_args()
     print(json.dumps({"args": vars(args), **asyncio.run(main_async(args))}, indent=2))
 

@@ -3,6 +3,10 @@ echo server (``--echo``), the ceiling the chat path is compared with.
 
     python -m bench.chat.serve --kefu --port 8090 --db var/bench/chat.sqlite3
     python -m bench.chat.serve --echo --port 8091
+
+kefu's data dir is ``--data-dir`` (default ``var/bench/chat-data``): its NLU model is the
+default pipeline (``config/nlu/config.yml`` on kefu's own data), trained by the app on
+first start and again whenever that config has changed since.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 CUSTOMERS = 50
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def echo(request: web.Request) -> web.WebSocketResponse:
@@ -29,18 +34,17 @@ async def echo(request: web.Request) -> web.WebSocketResponse:
 
 
 async def seed(url: str) -> None:
-    """``CUSTOMERS`` customers (bench-N@example.com), each with one shipped order, on an
-    empty database (kept when it already holds them)."""
+    """The schema at head, and ``CUSTOMERS`` customers (bench-N@example.com), each with one
+    shipped order (kept when the database already holds them)."""
     from crm_core.db import create_engine, create_session_factory
     from crm_core.domain.enums import OrderStatus
     from crm_core.errors import CustomerNotFound
-    from crm_core.models import Base
+    from crm_core.schema import upgrade
     from crm_core.services import customers, orders
     from crm_core.unit_of_work import SqlUnitOfWork
 
+    await upgrade(url)  # what `kefu db upgrade` does
     engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
     factory = create_session_factory(engine)
 
     def uow() -> SqlUnitOfWork:
@@ -64,6 +68,25 @@ async def seed(url: str) -> None:
     await engine.dispose()
 
 
+def drop_stale_model(data_dir: Path) -> None:
+    """Remove the bench's NLU model when it was not trained with today's default config
+    (the app then trains one at start-up)."""
+    import json
+    import shutil
+
+    import yaml
+
+    model = data_dir / "models" / "nlu"
+    meta = model / "metadata.json"
+    if not meta.is_file():
+        return
+    default = yaml.safe_load((ROOT / "config" / "nlu" / "config.yml").read_text())
+    trained = json.loads(meta.read_text()).get("config", {})
+    if trained.get("pipeline") != default.get("pipeline"):
+        logging.warning("NLU model in %s is not today's default pipeline: retraining", model)
+        shutil.rmtree(model)
+
+
 def main() -> None:
     """Parse arguments, seed if needed, serve."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -74,6 +97,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db", default="var/bench/chat.sqlite3")
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench" / "chat-data")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.echo:
@@ -87,7 +111,9 @@ def main() -> None:
         if args.db.startswith("postgresql"):
             url = args.db
         asyncio.run(seed(url))
+        drop_stale_model(args.data_dir)
         app = create_app(Settings(database_url=url, redis_url=args.redis_url,
+                                  data_dir=args.data_dir,
                                   secret_key="bench-secret-key-0123456789-abcdefgh"))
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 

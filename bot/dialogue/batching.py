@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class BatchingParser:
     """``await parse(text)``: the interpreter's result, parsed with whatever else is queued."""
 
-    def __init__(self, interpreter: Interpreter, max_batch: int = 64) -> None:
+    def __init__(self, interpreter: Interpreter, max_batch: int = 32) -> None:
         self.interpreter = interpreter
         self.max_batch = max_batch
         self._pending: list[tuple[str, asyncio.Future[ParseResult]]] = []
