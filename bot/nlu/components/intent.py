@@ -1,4 +1,4 @@
-"""Intent classification: sparse TF-IDF (+ optional static embeddings) and a linear model.
+"""Intent classification: sparse TF-IDF (+ optional sentence embeddings) and a linear model.
 
 Confidences are calibrated by temperature scaling: the model is first fitted on a stratified
 85 % split, a single temperature is chosen to minimise the log-loss of softmax(scores / T)
@@ -8,6 +8,8 @@ on the other 15 %, and the model is then refitted on everything.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
@@ -219,9 +221,15 @@ class TfidfLinearIntentClassifier(Component):
         self.featurizer_ = TextFeaturizer(self.char_ngrams, spec)
         features = self.featurizer_.fit_transform(messages)
         self.temperature_ = 1.0
-        if self.calibrate:
-            self.temperature_ = self._fit_temperature(features, labels)
-        self.model_ = self._model().fit(features, labels)
+        if not self.calibrate:
+            self.model_ = self._model().fit(features, labels)
+        else:
+            # The held-out calibration fit and the final fit are independent and liblinear
+            # releases the GIL while it trains: on two cores they run side by side.
+            with ThreadPoolExecutor(2) as pool:
+                temperature = pool.submit(self._fit_temperature, features, labels)
+                self.model_ = self._model().fit(features, labels)
+                self.temperature_ = temperature.result()
         self.classes_ = self.model_.classes_
         return self
 
