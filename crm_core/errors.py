@@ -177,6 +177,18 @@ class InvalidTransition(RuleViolation):
         )
 
 
+class SelfLockout(RuleViolation):
+    """An agent tried to lower their own role or disable their own account (so the last
+    admin cannot lock everyone out); details ``{"agent_id": ...}``."""
+
+    code = "self_lockout"
+
+    def __init__(self, agent_id: int) -> None:
+        super().__init__("You cannot demote or disable your own account.",
+                         details={"agent_id": agent_id})
+        self.agent_id = agent_id
+
+
 class InvalidCredentials(Unauthenticated):
     """Wrong email or password (deliberately not saying which)."""
 

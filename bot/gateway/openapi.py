@@ -109,6 +109,12 @@ def _success(op: Operation) -> dict[str, Any]:
                 "offset": {"type": "integer"},
             },
         }
+        if op.query is not None and "cursor" in op.query.model_fields:
+            schema["required"].append("next_cursor")
+            schema["properties"]["next_cursor"] = {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` to get the next page; null on the last page.",
+            }
     return {"description": "OK", "content": {"application/json": {"schema": schema}}}
 
 
@@ -183,7 +189,10 @@ def build_openapi(operations: Iterable[Operation], *, version: str = "0.1.0") ->
             "description": "Customers, products, orders, tickets and comments for agents. "
             "Sign in with POST /api/v1/auth/login and send the token as "
             "`Authorization: Bearer <token>`. Lists take `limit` (1-200, default 50) and "
-            "`offset` and answer `{items, total, limit, offset}`. Errors always answer "
+            "`offset` and answer `{items, total, limit, offset}`. The lists of large tables "
+            "(customers, orders, tickets) also answer `next_cursor`: pass it back as "
+            "`cursor` for the next page (keyset pagination, as fast on page 1000 as on "
+            "page 1). Errors always answer "
             "`{error: {code, message, details}}`.",
         },
         "servers": [{"url": "/"}],

@@ -23,6 +23,7 @@ from crm_core.domain.rules import (
     check_can_cancel,
     check_can_change_address,
     check_can_return,
+    check_no_self_lockout,
     check_order_transition,
     check_ticket_transition,
     choose_priority,
@@ -33,6 +34,6 @@ __all__ = [
     "OPEN_TICKET_STATUSES", "AgentRole", "Channel", "ConversationStatus", "CustomerTier",
     "MessageRole", "OrderStatus", "Presence", "Priority", "TicketStatus", "SlaPolicy", "SlaTargets",
     "ORDER_TRANSITIONS", "TICKET_TRANSITIONS", "check_can_cancel", "check_can_change_address",
-    "check_can_return", "check_order_transition", "check_ticket_transition", "choose_priority",
-    "sla_due_times",
+    "check_can_return", "check_no_self_lockout", "check_order_transition",
+    "check_ticket_transition", "choose_priority", "sla_due_times",
 ]

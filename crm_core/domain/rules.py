@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crm_core.domain.enums import CustomerTier, OrderStatus, Priority, TicketStatus
+from crm_core.domain.enums import AgentRole, CustomerTier, OrderStatus, Priority, TicketStatus
 from crm_core.domain.policy import SlaPolicy
 from crm_core.errors import (
     AddressChangeNotAllowed,
     InvalidTransition,
     OrderNotCancellable,
     ReturnNotAllowed,
+    SelfLockout,
 )
 
 # Orders have not left the warehouse yet in these states.
@@ -41,6 +42,7 @@ TICKET_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
 }
 
 _PRIORITY_ORDER = list(Priority)
+_ROLE_ORDER = list(AgentRole)
 
 
 def check_order_transition(number: str, current: OrderStatus, target: OrderStatus) -> None:
@@ -111,3 +113,15 @@ def sla_due_times(policy: SlaPolicy, priority: Priority,
     """``(first_response_due, resolution_due)`` of a ticket created at ``created_at``."""
     targets = policy.targets_for(Priority(priority))
     return created_at + targets.first_response, created_at + targets.resolution
+
+
+def check_no_self_lockout(agent_id: int, acting_agent_id: int, current_role: AgentRole,
+                          new_role: AgentRole | None, active: bool | None) -> None:
+    """Nobody may lower their own role or disable their own account (``SelfLockout``):
+    otherwise the last admin could leave the system with no one able to manage it."""
+    if agent_id != acting_agent_id:
+        return
+    demoted = new_role is not None and (
+        _ROLE_ORDER.index(AgentRole(new_role)) < _ROLE_ORDER.index(AgentRole(current_role)))
+    if demoted or active is False:
+        raise SelfLockout(agent_id)

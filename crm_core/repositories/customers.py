@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from crm_core.domain.enums import OPEN_TICKET_STATUSES, CustomerTier
 from crm_core.models import Customer, Order, Product, Ticket
-from crm_core.repositories.base import Page, Repository
+from crm_core.repositories.base import Keyset, Page, Repository
 
 _PHONE_JUNK = re.compile(r"[^\d+]")
 
@@ -31,6 +31,26 @@ class Customer360:
     customer: Customer
     recent_orders: list[Order]
     open_tickets: list[Ticket]
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (``%`` and ``_`` are no wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    """Part of the name or email, or of the phone when ``q`` looks like a number."""
+    like = f"%{q.strip().lower()}%"
+    matches = [Customer.name.ilike(like), Customer.email.like(like)]
+    digits = normalize_phone(q)
+    # Only a query that looks like a phone number searches phones: "Person 6"
+    # must not match every number containing a 6.
+    if len(digits.lstrip("+")) >= 5 and len(digits) >= len(q.strip()) // 2:
+        matches.append(Customer.phone.like(f"%{digits}%"))
+    return or_(*matches)
+
+
+CUSTOMER_KEYSET = Keyset("customers", (Customer.id,))
 
 
 class CustomerRepository(Repository):
@@ -56,25 +76,30 @@ class CustomerRepository(Repository):
         stmt = select(Customer).where(Customer.external_ref == ref)
         return (await self._session.scalars(stmt)).first()
 
-    async def list(self, *, q: str | None = None, country: str | None = None,
-                   tier: CustomerTier | None = None, limit: int = 50,
-                   offset: int = 0) -> Page[Customer]:
-        """Customers matching all given filters, by id; ``q`` searches name/email/phone."""
-        stmt = select(Customer).order_by(Customer.id)
+    async def list(self, *, q: str | None = None, name: str | None = None,
+                   email: str | None = None, phone: str | None = None,
+                   country: str | None = None, tier: CustomerTier | None = None,
+                   limit: int = 50, offset: int = 0,
+                   cursor: str | None = None) -> Page[Customer]:
+        """Customers matching all given filters, by id: ``q`` searches name/email/phone,
+        ``name`` is part of the name (case-insensitive), ``email`` and ``phone`` are exact
+        after normalisation. Pages by ``offset`` or by a ``cursor`` (``Page.next_cursor``)."""
+        stmt = select(Customer)
         if q:
-            like = f"%{q.strip().lower()}%"
-            matches = [Customer.name.ilike(like), Customer.email.like(like)]
-            digits = normalize_phone(q)
-            # Only a query that looks like a phone number searches phones: "Person 6"
-            # must not match every number containing a 6.
-            if len(digits.lstrip("+")) >= 5 and len(digits) >= len(q.strip()) // 2:
-                matches.append(Customer.phone.like(f"%{digits}%"))
-            stmt = stmt.where(or_(*matches))
+            stmt = stmt.where(_search(q))
+        if name:
+            stmt = stmt.where(Customer.name.ilike(f"%{_escape_like(name.strip())}%",
+                                                  escape="\\"))
+        if email:
+            stmt = stmt.where(Customer.email == normalize_email(email))
+        if phone:
+            stmt = stmt.where(Customer.phone == normalize_phone(phone))
         if country:
             stmt = stmt.where(Customer.country == country)
         if tier:
             stmt = stmt.where(Customer.tier == CustomerTier(tier))
-        return await self._page(stmt, limit, offset)
+        return await self._keyset_page(stmt, CUSTOMER_KEYSET, limit=limit, offset=offset,
+                                       cursor=cursor)
 
     async def customer_360(self, customer_id: int, *,
                            order_limit: int = 10) -> Customer360 | None:

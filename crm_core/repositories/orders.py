@@ -9,11 +9,15 @@ from sqlalchemy.orm import selectinload
 
 from crm_core.domain.enums import OrderStatus
 from crm_core.models import Order, OrderLine
-from crm_core.repositories.base import Page, Repository
+from crm_core.repositories.base import Keyset, Page, Repository
 
 
 def _with_lines(stmt):  # noqa: ANN001, ANN202 - a Select in, the same Select out
     return stmt.options(selectinload(Order.lines).selectinload(OrderLine.product))
+
+
+# Newest first; the id breaks ties between orders placed in the same microsecond.
+ORDER_KEYSET = Keyset("orders", (Order.placed_at, Order.id), descending=True)
 
 
 class OrderRepository(Repository):
@@ -46,10 +50,11 @@ class OrderRepository(Repository):
 
     async def list(self, *, customer_id: int | None = None,
                    status: OrderStatus | None = None, placed_from: datetime | None = None,
-                   placed_to: datetime | None = None, limit: int = 50,
-                   offset: int = 0) -> Page[Order]:
-        """Orders matching all given filters, newest first (without lines)."""
-        stmt = select(Order).order_by(Order.placed_at.desc(), Order.id.desc())
+                   placed_to: datetime | None = None, limit: int = 50, offset: int = 0,
+                   cursor: str | None = None) -> Page[Order]:
+        """Orders matching all given filters, newest first (without lines); pages by
+        ``offset`` or by a ``cursor`` (``Page.next_cursor``)."""
+        stmt = select(Order)
         if customer_id is not None:
             stmt = stmt.where(Order.customer_id == customer_id)
         if status:
@@ -58,4 +63,5 @@ class OrderRepository(Repository):
             stmt = stmt.where(Order.placed_at >= placed_from)
         if placed_to:
             stmt = stmt.where(Order.placed_at < placed_to)
-        return await self._page(stmt, limit, offset)
+        return await self._keyset_page(stmt, ORDER_KEYSET, limit=limit, offset=offset,
+                                       cursor=cursor)

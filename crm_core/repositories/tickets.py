@@ -9,7 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from crm_core.domain.enums import OPEN_TICKET_STATUSES, Priority, TicketStatus
 from crm_core.models import Ticket, TicketComment
-from crm_core.repositories.base import Page, Repository
+from crm_core.repositories.base import Keyset, Page, Repository
+
+
+# Newest first; the id breaks ties between tickets created in the same microsecond.
+TICKET_KEYSET = Keyset("tickets", (Ticket.created_at, Ticket.id), descending=True)
 
 
 class TicketRepository(Repository):
@@ -41,10 +45,11 @@ class TicketRepository(Repository):
     async def list(self, *, customer_id: int | None = None,
                    status: TicketStatus | Sequence[TicketStatus] | None = None,
                    priority: Priority | None = None, assignee_id: int | None = None,
-                   unassigned: bool = False, limit: int = 50,
-                   offset: int = 0) -> Page[Ticket]:
-        """Tickets matching all given filters, newest first."""
-        stmt = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                   unassigned: bool = False, limit: int = 50, offset: int = 0,
+                   cursor: str | None = None) -> Page[Ticket]:
+        """Tickets matching all given filters, newest first; pages by ``offset`` or by a
+        ``cursor`` (``Page.next_cursor``)."""
+        stmt = select(Ticket)
         if customer_id is not None:
             stmt = stmt.where(Ticket.customer_id == customer_id)
         if status:
@@ -56,7 +61,8 @@ class TicketRepository(Repository):
             stmt = stmt.where(Ticket.assignee_id == assignee_id)
         if unassigned:
             stmt = stmt.where(Ticket.assignee_id.is_(None))
-        return await self._page(stmt, limit, offset)
+        return await self._keyset_page(stmt, TICKET_KEYSET, limit=limit, offset=offset,
+                                       cursor=cursor)
 
     async def comments(self, ticket_id: int, *, include_internal: bool = True,
                        limit: int = 50, offset: int = 0) -> Page[TicketComment]:

@@ -12,7 +12,9 @@ from crm_core.domain.enums import AgentRole, Channel, Presence
 from crm_core.errors import AgentNotFound, DuplicateKey, InvalidCredentials, InvalidInput
 from crm_core.models import Agent, AgentSkill
 from crm_core.repositories import Page
+from crm_core.domain import rules
 from crm_core.services import audit, checks
+from crm_core.services.checks import UNSET, Unset
 from crm_core.unit_of_work import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 10
@@ -164,5 +166,85 @@ async def set_active(uow: UnitOfWork, agent_id: int, active: bool, *, actor: str
         if not active:
             agent.presence = Presence.OFFLINE
         audit.record(uow, actor, "agent.active", "agent", agent_id, {"active": active})
+        await uow.commit()
+    return agent
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChanges:
+    """A partial update of an agent: ``UNSET`` fields stay; ``None`` clears ``team`` and is
+    refused for the others. ``skills`` replaces all skills; ``password`` is re-hashed."""
+
+    name: str | None | Unset = UNSET
+    role: AgentRole | None | Unset = UNSET
+    password: str | None | Unset = UNSET
+    languages: list[str] | None | Unset = UNSET
+    capacity: dict[str, int] | None | Unset = UNSET
+    skills: dict[str, int] | None | Unset = UNSET
+    active: bool | None | Unset = UNSET
+    team: str | None | Unset = UNSET
+
+
+# Fields a patch may set to null (clearing them).
+_NULLABLE_AGENT_FIELDS = frozenset({"team"})
+
+
+def _clean_agent_changes(changes: AgentChanges) -> dict[str, Any]:
+    """The sent fields, checked like ``create_agent`` checks them."""
+    values = checks.sent(changes)
+    if not values:
+        raise InvalidInput("Nothing to change.", details={"body": "no fields"})
+    checks.no_nulls("agent", values, set(values) - _NULLABLE_AGENT_FIELDS)
+    if "name" in values:
+        values["name"] = checks.text("name", values["name"], 200, required=True)
+    if "team" in values:
+        values["team"] = checks.text("team", values["team"], 64)
+    if "role" in values:
+        values["role"] = AgentRole(values["role"])
+    if "password" in values and len(values["password"]) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
+                           details={"field": "password"})
+    if "skills" in values:
+        _check_skills(values["skills"])
+        values["skills"] = {s: int(lv) for s, lv in values["skills"].items()}
+    if "capacity" in values:
+        values["capacity"] = _check_capacity(values["capacity"])
+    if "languages" in values:
+        values["languages"] = list(values["languages"])
+    return values
+
+
+async def update_agent(uow: UnitOfWork, agent_id: int, changes: AgentChanges, *, actor: str,
+                       acting_agent_id: int | None = None) -> Agent:
+    """Apply the sent fields of ``changes``; audited (the password only as "changed").
+
+    ``AgentNotFound`` if none; ``InvalidInput`` for nothing sent, a null required field,
+    a short password, a bad skill level or channel; ``SelfLockout`` when
+    ``acting_agent_id`` lowers their own role or disables themselves. Disabling an agent
+    also takes them offline."""
+    values = _clean_agent_changes(changes)
+    async with uow:
+        agent = await uow.agents.get(agent_id)
+        if agent is None:
+            raise AgentNotFound(agent_id)
+        if acting_agent_id is not None:
+            rules.check_no_self_lockout(agent_id, acting_agent_id, agent.role,
+                                        values.get("role"), values.get("active"))
+        logged: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "password":
+                agent.password_hash = hash_password(value)
+                logged["password"] = "changed"
+            elif name == "skills":
+                agent.skills.clear()
+                await uow.flush()
+                agent.skills.extend(AgentSkill(skill=s, level=lv) for s, lv in value.items())
+                logged["skills"] = value
+            else:
+                setattr(agent, name, value)
+                logged[name] = str(value) if name == "role" else value
+        if values.get("active") is False:
+            agent.presence = Presence.OFFLINE
+        audit.record(uow, actor, "agent.update", "agent", agent_id, logged)
         await uow.commit()
     return agent

@@ -32,6 +32,17 @@ def record(uow: UnitOfWork, actor: str, action: str, entity: str, entity_id: Any
     return entry
 
 
+async def record_view(uow: UnitOfWork, actor: str, action: str, entity: str, entity_id: Any,
+                      details: dict[str, Any] | None = None) -> AuditEntry:
+    """Log that ``actor`` looked at customer data (e.g. ``"customer.view"``), in its own
+    transaction: reads change nothing else, but who saw what must still be on record.
+    Callers record the view before they hand the data out, so a failed write shows none."""
+    async with uow:
+        entry = record(uow, actor, action, entity, entity_id, details)
+        await uow.commit()
+    return entry
+
+
 async def list_entries(uow: UnitOfWork, *, entity: str | None = None,
                        entity_id: Any = None, actor: str | None = None, limit: int = 50,
                        offset: int = 0) -> Page[AuditEntry]:

@@ -3,6 +3,11 @@ same 400 instead of a database error on an over-long or empty value."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import fields
+from enum import Enum
+from typing import Any
+
 from crm_core.errors import InvalidInput
 
 
@@ -31,3 +36,27 @@ def clip(value: str | None, max_len: int) -> str | None:
         return None
     value = value.strip()
     return value[:max_len] or None
+
+
+class Unset(Enum):
+    """The type of ``UNSET``."""
+
+    UNSET = "unset"
+
+
+# A field of a partial update the caller did not send; None there means "clear it".
+UNSET = Unset.UNSET
+
+
+def sent(changes: Any) -> dict[str, Any]:
+    """The fields of a partial-update dataclass that are not ``UNSET``."""
+    return {f.name: getattr(changes, f.name) for f in fields(changes)
+            if getattr(changes, f.name) is not UNSET}
+
+
+def no_nulls(what: str, values: dict[str, Any], required: Iterable[str]) -> None:
+    """``InvalidInput`` naming each ``required`` field that ``values`` sets to None."""
+    nulls = sorted(k for k in required if k in values and values[k] is None)
+    if nulls:
+        raise InvalidInput(f"These {what} fields cannot be set this way.",
+                           details={k: "may not be null" for k in nulls})

@@ -10,6 +10,7 @@ from crm_core.errors import CustomerNotFound, DuplicateKey, InvalidInput, Produc
 from crm_core.models import Customer, Product, utcnow
 from crm_core.repositories import Customer360, Page, normalize_email, normalize_phone
 from crm_core.services import audit, checks
+from crm_core.services.checks import UNSET, Unset
 from crm_core.unit_of_work import UnitOfWork
 
 
@@ -65,13 +66,18 @@ async def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     return customer
 
 
-async def list_customers(uow: UnitOfWork, *, q: str | None = None, country: str | None = None,
-                         tier: CustomerTier | None = None, limit: int = 50,
-                         offset: int = 0) -> Page[Customer]:
-    """Customers matching the filters (``q``: part of name, email or phone), by id."""
+async def list_customers(uow: UnitOfWork, *, q: str | None = None, name: str | None = None,
+                         email: str | None = None, phone: str | None = None,
+                         country: str | None = None, tier: CustomerTier | None = None,
+                         limit: int = 50, offset: int = 0,
+                         cursor: str | None = None) -> Page[Customer]:
+    """Customers matching every given filter, by id: ``q`` is part of the name, email or
+    phone; ``name`` part of the name; ``email`` / ``phone`` exact (case and punctuation
+    ignored). Pages by ``offset`` or by the ``next_cursor`` of the previous page."""
     async with uow:
-        return await uow.customers.list(q=q, country=country, tier=tier, limit=limit,
-                                        offset=offset)
+        return await uow.customers.list(q=q, name=name, email=email, phone=phone,
+                                        country=country, tier=tier, limit=limit,
+                                        offset=offset, cursor=cursor)
 
 
 async def customer_360(uow: UnitOfWork, customer_id: int) -> Customer360:
@@ -172,6 +178,57 @@ class NewProduct:
     description: str | None = None
     stock: int = 0
     rebuyable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProductChanges:
+    """A partial update of a product: ``UNSET`` fields stay; ``None`` clears the optional
+    ``description`` and ``category`` and is refused for the others."""
+
+    name: str | None | Unset = UNSET
+    description: str | None | Unset = UNSET
+    category: str | None | Unset = UNSET
+    price: Decimal | None | Unset = UNSET
+    stock: int | None | Unset = UNSET
+    rebuyable: bool | None | Unset = UNSET
+    active: bool | None | Unset = UNSET
+
+
+_PRODUCT_REQUIRED = ("name", "price", "stock", "rebuyable", "active")
+
+
+def _clean_product_changes(changes: ProductChanges) -> dict[str, object]:
+    values = checks.sent(changes)
+    checks.no_nulls("product", values, _PRODUCT_REQUIRED)
+    for field, max_len in (("name", 300), ("category", 64)):
+        if field in values:
+            values[field] = checks.text(field, values[field], max_len,
+                                        required=field == "name")
+    if any(values.get(k) is not None and values[k] < 0 for k in ("price", "stock")):
+        raise InvalidInput("price and stock must not be negative",
+                           details={k: str(values[k]) for k in ("price", "stock")
+                                    if k in values})
+    return values
+
+
+async def update_product(uow: UnitOfWork, product_id: int, changes: ProductChanges, *,
+                         actor: str) -> Product:
+    """Apply the sent fields of ``changes``; ``ProductNotFound`` if none, ``InvalidInput``
+    for a null required field or a negative price or stock. Audited when anything changed."""
+    values = _clean_product_changes(changes)
+    async with uow:
+        product = await uow.products.get(product_id)
+        if product is None:
+            raise ProductNotFound(product_id)
+        changed = {}
+        for name, value in values.items():
+            if getattr(product, name) != value:
+                setattr(product, name, value)
+                changed[name] = str(value)
+        if changed:
+            audit.record(uow, actor, "product.update", "product", product_id, changed)
+            await uow.commit()
+    return product
 
 
 async def get_product(uow: UnitOfWork, *, product_id: int | None = None,

@@ -112,13 +112,15 @@ async def get_ticket_by_number(uow: UnitOfWork, number: str) -> Ticket:
 async def list_tickets(uow: UnitOfWork, *, customer_id: int | None = None,
                        status: TicketStatus | Sequence[TicketStatus] | None = None,
                        priority: Priority | None = None, assignee_id: int | None = None,
-                       unassigned: bool = False, limit: int = 50,
-                       offset: int = 0) -> Page[Ticket]:
-    """Tickets matching the filters, newest first."""
+                       unassigned: bool = False, limit: int = 50, offset: int = 0,
+                       cursor: str | None = None) -> Page[Ticket]:
+    """Tickets matching the filters, newest first; pages by ``offset`` or by the
+    ``next_cursor`` of the previous page."""
     async with uow:
         return await uow.tickets.list(customer_id=customer_id, status=status,
                                       priority=priority, assignee_id=assignee_id,
-                                      unassigned=unassigned, limit=limit, offset=offset)
+                                      unassigned=unassigned, limit=limit, offset=offset,
+                                      cursor=cursor)
 
 
 async def change_status(uow: UnitOfWork, ticket_id: int, target: TicketStatus, *, actor: str,

@@ -94,7 +94,7 @@ async def test_bodies_queries_and_pages_come_from_models(aiohttp_client, make_ap
     limit = next(p for p in listing["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["default"], limit["maximum"]) == (50, 200)
     page = listing["responses"]["200"]["content"]["application/json"]["schema"]
-    assert set(page["required"]) == {"items", "total", "limit", "offset"}
+    assert set(page["required"]) == {"items", "total", "limit", "offset", "next_cursor"}
     create = doc["paths"]["/api/v1/customers"]["post"]
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CustomerCreate"}
@@ -112,3 +112,19 @@ async def test_docs_page_is_self_contained_html(aiohttp_client, make_app) -> Non
     assert "/api/openapi.json" in html
     # Offline machine: nothing may be loaded from another host.
     assert not re.search(r'(src|href)="https?://', html)
+
+
+async def test_large_lists_document_cursor_pagination(aiohttp_client, make_app) -> None:
+    doc = await fetch_doc(aiohttp_client, make_app)
+    for path in ("/api/v1/customers", "/api/v1/orders", "/api/v1/tickets"):
+        listing = doc["paths"][path]["get"]
+        cursor = next(p for p in listing["parameters"] if p["name"] == "cursor")
+        assert cursor["required"] is False and cursor["schema"]["type"] == "string"
+        assert {"limit", "offset"} <= {p["name"] for p in listing["parameters"]}
+        page = listing["responses"]["200"]["content"]["application/json"]["schema"]
+        assert page["properties"]["next_cursor"]["type"] == ["string", "null"], path
+    # Small lists page by offset only: no cursor parameter, no next_cursor in the reply.
+    products = doc["paths"]["/api/v1/products"]["get"]
+    assert "cursor" not in {p["name"] for p in products["parameters"]}
+    page = products["responses"]["200"]["content"]["application/json"]["schema"]
+    assert "next_cursor" not in page["properties"]

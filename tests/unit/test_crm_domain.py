@@ -146,3 +146,25 @@ def test_policy_rejects_unknown_keys_and_missing_priorities() -> None:
     with pytest.raises(InvalidInput) as exc:
         parse_policy(partial)
     assert set(exc.value.details["missing"]) == {"low", "high", "urgent"}
+
+
+@pytest.mark.parametrize(("current", "new_role", "active", "refused"), [
+    ("admin", None, False, True),             # disabling oneself
+    ("admin", "supervisor", None, True),      # demoting oneself
+    ("supervisor", "agent", True, True),
+    ("admin", "admin", True, False),          # same role, staying active
+    ("supervisor", "admin", None, False),     # not lower: not a lockout
+    ("agent", None, None, False),
+])
+def test_nobody_locks_themselves_out(current, new_role, active, refused: bool) -> None:
+    from crm_core.domain import check_no_self_lockout
+    from crm_core.errors import SelfLockout
+
+    if refused:
+        with pytest.raises(SelfLockout) as exc:
+            check_no_self_lockout(7, 7, current, new_role, active)
+        assert isinstance(exc.value, RuleViolation) and exc.value.details == {"agent_id": 7}
+    else:
+        check_no_self_lockout(7, 7, current, new_role, active)
+    # Changing someone else is never a self-lockout.
+    check_no_self_lockout(7, 8, current, new_role, active)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.gateway import keys
-from bot.gateway.api import adapters
 from bot.gateway.api.common import actor, changes, render, render_page, unit_of_work
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
@@ -16,7 +15,7 @@ from bot.gateway.api.validation import parse_body, parse_query, path_id
 from bot.gateway.auth import current_principal
 from bot.gateway.tokens import DEFAULT_AGENT_TTL, sign_agent_token
 from crm_core.domain import AgentRole
-from crm_core.errors import InvalidInput, Unauthenticated
+from crm_core.errors import Unauthenticated
 from crm_core.services import agents as service
 
 
@@ -67,14 +66,10 @@ async def patch_agent(request: web.Request) -> web.Response:
     demote or disable themselves (422), so the last admin cannot lock everyone out."""
     agent_id = path_id(request, "agent_id")
     body = await parse_body(request, AgentPatch)
-    fields = changes(body)
-    if not fields:
-        raise InvalidInput("Nothing to change.", details={"body": "no fields"})
-    if "capacity" in fields and fields["capacity"] is not None:
-        fields["capacity"] = {str(channel): n for channel, n in fields["capacity"].items()}
-    agent = await adapters.update_agent(unit_of_work(request), agent_id, fields,
-                                        actor=actor(request),
-                                        acting_agent_id=current_principal(request).agent_id)
+    agent = await service.update_agent(unit_of_work(request), agent_id,
+                                       service.AgentChanges(**changes(body)),
+                                       actor=actor(request),
+                                       acting_agent_id=current_principal(request).agent_id)
     return render(AgentOut, agent)
 
 

@@ -1,4 +1,5 @@
-"""Small helpers every resource view shares: the unit of work, the actor, rendering."""
+"""Small helpers every resource view shares: the unit of work, the actor, rendering,
+recording a view of customer data."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from bot.gateway import keys
 from bot.gateway.api.validation import PageQuery, page_body
 from bot.gateway.auth import current_principal
+from crm_core.repositories import Page
 from crm_core.services import audit
 from crm_core.unit_of_work import SqlUnitOfWork
 
@@ -36,10 +38,12 @@ def render(model: type[BaseModel], obj: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=_dumps)
 
 
-def render_page(model: type[BaseModel], page: Any, query: PageQuery) -> web.Response:
-    """A repository ``Page`` rendered as ``{"items", "total", "limit", "offset"}``."""
+def render_page(model: type[BaseModel], page: Page[Any], query: PageQuery) -> web.Response:
+    """A repository ``Page`` rendered as ``{"items", "total", "limit", "offset"}`` (plus
+    ``next_cursor`` for lists that take a cursor)."""
     items = [model.model_validate(item).model_dump(mode="json") for item in page.items]
-    return web.json_response(page_body(items, page.total, query), dumps=_dumps)
+    return web.json_response(page_body(items, page.total, query, page.next_cursor),
+                             dumps=_dumps)
 
 
 def changes(patch: BaseModel) -> dict[str, Any]:
@@ -49,8 +53,6 @@ def changes(patch: BaseModel) -> dict[str, Any]:
 
 async def audit_view(request: web.Request, action: str, entity: str, entity_id: object,
                      details: dict[str, Any] | None = None) -> None:
-    """Record that the signed-in agent looked at customer data (its own short transaction)."""
-    uow = unit_of_work(request)
-    async with uow:
-        audit.record(uow, actor(request), action, entity, entity_id, details)
-        await uow.commit()
+    """Record that the signed-in agent looked at customer data (before it is sent)."""
+    await audit.record_view(unit_of_work(request), actor(request), action, entity, entity_id,
+                            details)

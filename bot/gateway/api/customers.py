@@ -13,42 +13,19 @@ from bot.gateway.api.schemas import (
     Customer360Out, CustomerCreate, CustomerOut, CustomerPatch, CustomerQuery,
 )
 from bot.gateway.api.validation import parse_body, parse_query, path_id
-from crm_core.errors import CustomerNotFound
-from crm_core.repositories import Page, normalize_email, normalize_phone
 from crm_core.services import customers as service
 
 
 async def list_customers(request: web.Request) -> web.Response:
     """Customers matching every given filter, by id."""
     query = parse_query(request, CustomerQuery)
-    page = await _find(request, query)
+    page = await service.list_customers(
+        unit_of_work(request), name=query.name, email=query.email, phone=query.phone,
+        country=query.country, tier=query.tier, limit=query.limit, offset=query.offset,
+        cursor=query.cursor)
     await audit_view(request, "customer.list", "customer", "*",
                      query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
     return render_page(CustomerOut, page, query)
-
-
-async def _find(request: web.Request, query: CustomerQuery) -> Page:
-    # The service looks up email/phone exactly and searches names by substring; an exact
-    # hit is then checked against the other filters here.
-    if not (query.email or query.phone):
-        return await service.list_customers(
-            unit_of_work(request), q=query.name, country=query.country, tier=query.tier,
-            limit=query.limit, offset=query.offset)
-    try:
-        hit = await service.find_customer(unit_of_work(request), email=query.email,
-                                          phone=query.phone)
-    except CustomerNotFound:
-        return Page([], 0, query.limit, query.offset)
-    matches = (
-        (not query.email or hit.email == normalize_email(query.email))
-        and (not query.phone or hit.phone == normalize_phone(query.phone))
-        and (not query.name or query.name.lower() in hit.name.lower())
-        and (not query.country or hit.country == query.country)
-        and (not query.tier or hit.tier == query.tier)
-    )
-    items = [hit] if matches else []
-    return Page(items[query.offset:query.offset + query.limit], len(items), query.limit,
-                query.offset)
 
 
 async def get_customer(request: web.Request) -> web.Response:

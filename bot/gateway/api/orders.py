@@ -20,7 +20,7 @@ async def list_orders(request: web.Request) -> web.Response:
     query = parse_query(request, OrderQuery)
     page = await service.list_orders(
         unit_of_work(request), customer_id=query.customer_id, status=query.status,
-        limit=query.limit, offset=query.offset)
+        limit=query.limit, offset=query.offset, cursor=query.cursor)
     await audit_view(request, "order.list", "customer", query.customer_id or "*",
                      query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
     return render_page(OrderOut, page, query)

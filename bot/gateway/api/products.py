@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.gateway.api import adapters
 from bot.gateway.api.common import actor, changes, render, render_page, unit_of_work
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import ProductCreate, ProductOut, ProductPatch, ProductQuery
@@ -42,8 +41,9 @@ async def patch_product(request: web.Request) -> web.Response:
     """Change the given fields of a product."""
     product_id = path_id(request, "product_id")
     body = await parse_body(request, ProductPatch)
-    product = await adapters.update_product(unit_of_work(request), product_id, changes(body),
-                                            actor=actor(request))
+    product = await service.update_product(unit_of_work(request), product_id,
+                                           service.ProductChanges(**changes(body)),
+                                           actor=actor(request))
     return render(ProductOut, product)
 
 

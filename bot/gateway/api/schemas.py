@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, StringConstraints
 
-from bot.gateway.api.validation import MAX_ID, ApiModel, PageQuery
+from bot.gateway.api.validation import MAX_ID, ApiModel, CursorPageQuery, PageQuery
 from crm_core.domain import (
     AgentRole, Channel, CustomerTier, OrderStatus, Presence, Priority, TicketStatus,
 )
@@ -113,7 +113,7 @@ class AgentPatch(ApiModel):
 
 # --- customers ---------------------------------------------------------------------------
 
-class CustomerQuery(PageQuery):
+class CustomerQuery(CursorPageQuery):
     """Filters of the customer list (all optional, combined with AND)."""
 
     name: Annotated[str, StringConstraints(max_length=200)] | None = Field(
@@ -218,7 +218,7 @@ class ProductOut(Out):
 
 # --- orders ------------------------------------------------------------------------------
 
-class OrderQuery(PageQuery):
+class OrderQuery(CursorPageQuery):
     """Filters of the order list."""
 
     customer_id: Id | None = None
@@ -281,7 +281,7 @@ class OrderDetailOut(OrderOut):
 
 # --- tickets and comments ----------------------------------------------------------------
 
-class TicketQuery(PageQuery):
+class TicketQuery(CursorPageQuery):
     """Filters of the ticket list."""
 
     status: TicketStatus | None = None

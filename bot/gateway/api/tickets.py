@@ -34,7 +34,8 @@ async def list_tickets(request: web.Request) -> web.Response:
     page = await service.list_tickets(
         unit_of_work(request), customer_id=query.customer_id, status=query.status,
         priority=query.priority, assignee_id=query.assignee_id,
-        unassigned=bool(query.unassigned), limit=query.limit, offset=query.offset)
+        unassigned=bool(query.unassigned), limit=query.limit, offset=query.offset,
+        cursor=query.cursor)
     await audit_view(request, "ticket.list", "customer", query.customer_id or "*",
                      query.model_dump(exclude_defaults=True, mode="json")
                      | {"returned": len(page.items)})

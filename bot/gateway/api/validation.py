@@ -8,10 +8,10 @@ middleware renders it. No user input can reach a view unvalidated or cause a 500
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from crm_core.errors import InvalidInput, NotFound
 
@@ -34,6 +34,18 @@ class PageQuery(ApiModel):
     limit: int = Field(default=50, ge=1, le=200, description="Items per page (1-200).")
     # Bounded so a huge number is a 400, not a database integer overflow.
     offset: int = Field(default=0, ge=0, le=2**31 - 1, description="Items to skip.")
+
+
+class CursorPageQuery(PageQuery):
+    """``PageQuery`` plus keyset pagination, for lists of large tables: ``cursor`` (the
+    ``next_cursor`` of the previous page) continues after its last item, however deep."""
+
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=512,
+                                             pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        default=None,
+        description="Opaque: the `next_cursor` of the previous page. Continues right after "
+        "its last item, at the same cost however deep, and skips or repeats nothing when "
+        "items are added meanwhile. Use instead of `offset` (which must then be 0).")
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -96,6 +108,11 @@ def path_id(request: web.Request, name: str) -> int:
     return int(raw)
 
 
-def page_body(items: list[Any], total: int, page: PageQuery) -> dict[str, Any]:
-    """The list envelope every paginated endpoint returns."""
-    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+def page_body(items: list[Any], total: int, page: PageQuery,
+              next_cursor: str | None = None) -> dict[str, Any]:
+    """The list envelope every paginated endpoint returns; lists that take a ``cursor``
+    also say where the next page starts (``next_cursor``, null on the last page)."""
+    body = {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    if isinstance(page, CursorPageQuery):
+        body["next_cursor"] = next_cursor
+    return body
