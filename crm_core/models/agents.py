@@ -61,7 +61,11 @@ class AuditEntry(Base):
     """Who (``actor``, e.g. "agent:7", "bot", "system") did what to which entity, when."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        # The audit list filters by entity_id alone too ("everything about T-10042").
+        Index("ix_audit_log_entity_id", "entity_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor: Mapped[str] = mapped_column(String(64), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import DDL, Boolean, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.domain.enums import CustomerTier
@@ -16,6 +16,15 @@ class Customer(Base):
     """A person who buys from us and talks to the bot or to agents."""
 
     __tablename__ = "customers"
+    __table_args__ = (
+        # Filters of the customer list, in its keyset order (by id).
+        Index("ix_customers_country_id", "country", "id"),
+        Index("ix_customers_tier_id", "tier", "id"),
+        # ``name`` filters by substring: a trigram index answers ILIKE '%...%' on
+        # PostgreSQL; SQLite gets a plain index on name (it scans for a substring anyway).
+        Index("ix_customers_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -39,7 +48,13 @@ class Product(Base):
     """Something we sell."""
 
     __tablename__ = "products"
-    __table_args__ = (Index("ix_products_category_name", "category", "name"),)
+    __table_args__ = (
+        Index("ix_products_category_name", "category", "name"),
+        # The catalogue search: part of the name (trigram index on PostgreSQL, as for
+        # customers' names) or the exact SKU (unique).
+        Index("ix_products_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
@@ -52,3 +67,10 @@ class Product(Base):
     rebuyable: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Migration 0005 creates pg_trgm before the trigram indexes; ``create_all`` (test helpers,
+# tools) must too, or PostgreSQL does not know ``gin_trgm_ops``.
+_TRGM = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
+for _table in (Customer.__table__, Product.__table__):
+    event.listen(_table, "before_create", _TRGM)

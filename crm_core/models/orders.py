@@ -20,6 +20,8 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_customer_placed", "customer_id", "placed_at"),
         Index("ix_orders_status_placed", "status", "placed_at"),
+        # The unfiltered order list: newest first, in its keyset order.
+        Index("ix_orders_placed_id", "placed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

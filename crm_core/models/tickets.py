@@ -18,6 +18,11 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_customer_status", "customer_id", "status"),
         Index("ix_tickets_status_priority", "status", "priority"),
+        # The ticket list (newest first, keyset on created_at, id) unfiltered and by
+        # status or priority.
+        Index("ix_tickets_created_id", "created_at", "id"),
+        Index("ix_tickets_status_created", "status", "created_at", "id"),
+        Index("ix_tickets_priority_created", "priority", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
