@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crm_core.errors import InvalidInput
+from routing.model import Task
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "routing.yml"
 
@@ -34,19 +35,54 @@ class PriorityWeights(_Strict):
 
 
 class MatchingRules(_Strict):
-    """Skills requirements and how they relax with the wait."""
+    """Skills requirements, how they relax with the wait, and whether agents who speak
+    fewer other languages are preferred (keeping scarce language skills free)."""
 
     relax_topic_level: tuple[tuple[float, int], ...] = ((0, 2), (60, 1), (180, 0))
     relax_language_seconds: float | None = None
+    prefer_fewer_languages: bool = True
 
     @field_validator("relax_topic_level")
     @classmethod
     def _sorted(cls, steps: tuple[tuple[float, int], ...]) -> tuple[tuple[float, int], ...]:
-        if not steps or steps[0][0] != 0:
-            raise ValueError("relax_topic_level must start at 0 seconds")
-        if list(steps) != sorted(steps):
-            raise ValueError("relax_topic_level steps must be in increasing wait order")
-        return steps
+        return _check_steps(steps)
+
+
+def _check_steps(steps: tuple[tuple[float, int], ...]) -> tuple[tuple[float, int], ...]:
+    if not steps or steps[0][0] != 0:
+        raise ValueError("relax_topic_level must start at 0 seconds")
+    if list(steps) != sorted(steps):
+        raise ValueError("relax_topic_level steps must be in increasing wait order")
+    return steps
+
+
+class PriorityWork(_Strict):
+    """Which customers the ``kefu`` policy treats as priority work, and what they get on top
+    of a high score: a shorter reservation (a missed offer comes back sooner), slots held
+    back from regular work, and sooner-relaxed topic requirements. FIFO ignores this."""
+
+    tiers: frozenset[str] = frozenset({"vip"})
+    sentiment_at_most: float | None = Field(default=-0.5, ge=-1, le=1)
+    offer_timeout_seconds: float | None = Field(default=15.0, gt=0)
+    reserved_slots: dict[str, int] = Field(default_factory=lambda: {"chat": 1})
+    reserve_yields_after_seconds: float | None = Field(default=180.0, ge=0)
+    relax_topic_level: tuple[tuple[float, int], ...] | None = ((0, 1), (30, 0))
+
+    @field_validator("reserved_slots")
+    @classmethod
+    def _known_kinds(cls, slots: dict[str, int]) -> dict[str, int]:
+        unknown = set(slots) - {"chat", "voice", "email"}
+        if unknown:
+            raise ValueError(f"reserved_slots: unknown channel kinds {sorted(unknown)}")
+        if any(v < 0 for v in slots.values()):
+            raise ValueError("reserved_slots must not be negative")
+        return slots
+
+    @field_validator("relax_topic_level")
+    @classmethod
+    def _sorted(cls, steps: tuple[tuple[float, int], ...] | None
+                ) -> tuple[tuple[float, int], ...] | None:
+        return None if steps is None else _check_steps(steps)
 
 
 class RoutingConfig(_Strict):
@@ -56,6 +92,7 @@ class RoutingConfig(_Strict):
     selection: Literal["longest_idle", "least_busy"] = "longest_idle"
     priority: PriorityWeights = PriorityWeights()
     matching: MatchingRules = MatchingRules()
+    priority_work: PriorityWork = PriorityWork()
     offer_timeout_seconds: float = Field(default=30.0, gt=0)
     first_response_seconds: dict[str, float] = Field(
         default_factory=lambda: {"standard": 300, "silver": 240, "gold": 180, "vip": 60})
@@ -65,6 +102,29 @@ class RoutingConfig(_Strict):
     intent_topics: dict[str, str] = Field(default_factory=dict)
     negative_handoff_sentiment: float = Field(default=-0.7, ge=-1, le=1)
     when_no_agents: Literal["ticket", "queue"] = "ticket"
+
+    def is_priority_work(self, task: Task) -> bool:
+        """True when the ``kefu`` policy gives ``task`` the priority-work extras."""
+        if self.policy != "kefu":
+            return False
+        work = self.priority_work
+        threshold = work.sentiment_at_most
+        return task.tier in work.tiers or (
+            threshold is not None and task.sentiment is not None and task.sentiment <= threshold)
+
+    def priority_matching(self) -> MatchingRules:
+        """The matching rules for priority work (its own topic relaxation, if configured)."""
+        steps = self.priority_work.relax_topic_level
+        if steps is None or self.policy != "kefu":
+            return self.matching
+        return self.matching.model_copy(update={"relax_topic_level": steps})
+
+    def offer_timeout_for(self, task: Task) -> float:
+        """Reservation timeout of an offer of ``task`` (shorter for priority work)."""
+        short = self.priority_work.offer_timeout_seconds
+        if short is not None and self.is_priority_work(task):
+            return min(short, self.offer_timeout_seconds)
+        return self.offer_timeout_seconds
 
     def first_response_target(self, tier: str) -> float:
         """SLA first-response target (seconds) for a customer tier."""

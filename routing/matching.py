@@ -53,17 +53,28 @@ def is_eligible(agent: AgentState, state: TaskState, now: float, rules: Matching
             and skill_fit(agent, state.task, now, rules))
 
 
-def choose_agent(candidates: Iterable[AgentState], task: Task, selection: str) -> AgentState | None:
+def other_languages(agent: AgentState, task: Task) -> int:
+    """How many languages the agent speaks beyond the task's: skills this offer would tie up."""
+    return len(agent.profile.languages) - (task.language in agent.profile.languages)
+
+
+def choose_agent(candidates: Iterable[AgentState], task: Task, selection: str,
+                 prefer_fewer_languages: bool = False) -> AgentState | None:
     """Pick among eligible agents: ``longest_idle`` or ``least_busy`` (ties: longest idle,
-    then the more skilled in the task's topic, then the lower id)."""
+    then the more skilled in the task's topic, then the lower id). With
+    ``prefer_fewer_languages`` the agents who speak the fewest other languages come first,
+    so scarce language skills stay free for the customers who need them."""
     topic = task.topic or ""
 
-    def idle_key(agent: AgentState) -> tuple[float, int]:
-        return (agent.last_activity, agent.agent_id)
+    def spare(agent: AgentState) -> int:
+        return other_languages(agent, task) if prefer_fewer_languages else 0
 
-    def busy_key(agent: AgentState) -> tuple[float, float, int, int]:
-        return (agent.utilisation(), agent.last_activity, -agent.profile.skills.get(topic, 0),
-                agent.agent_id)
+    def idle_key(agent: AgentState) -> tuple[int, float, int]:
+        return (spare(agent), agent.last_activity, agent.agent_id)
+
+    def busy_key(agent: AgentState) -> tuple[int, float, float, int, int]:
+        return (spare(agent), agent.utilisation(), agent.last_activity,
+                -agent.profile.skills.get(topic, 0), agent.agent_id)
 
     pool = list(candidates)
     if not pool:

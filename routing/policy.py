@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from routing.config import RoutingConfig
-from routing.matching import choose_agent, is_eligible, required_level, speaks_fallback
+from routing.config import MatchingRules, RoutingConfig
+from routing.matching import (
+    choose_agent, is_eligible, other_languages, required_level, speaks_fallback,
+)
 from routing.model import AgentState, Presence, TaskState, TaskStatus
 from routing.priority import priority_score
 
@@ -41,7 +43,8 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
     Agents' load is updated as the plan fills them, so the plan never exceeds capacity;
     the backend's atomic claim still guards against other workers planning concurrently.
     The pool is kept in longest-idle order, so the first eligible agent is the choice and a
-    plan over 10k tasks and 500 agents stays fast.
+    plan over 10k tasks and 500 agents stays fast. Under ``kefu``, regular work leaves the
+    last ``priority_work.reserved_slots`` free slots of a channel kind to priority work.
     """
     ordered = sorted((a for a in agents if a.presence is Presence.AVAILABLE),
                      key=lambda a: (a.last_activity, a.agent_id))
@@ -49,6 +52,9 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
     free_slots = {kind: sum(a.free(kind) for a in pool.values()) for kind in _kinds(pool)}
     if not any(free_slots.values()):
         return []  # every agent is full: no need to score the queue
+    reserve = reserved_slots(ordered, config)
+    yields_after = config.priority_work.reserve_yields_after_seconds
+    priority_rules = config.priority_matching()
     unservable: set[tuple[object, ...]] = set()  # requirement sets nobody left can meet
     decisions: list[Assignment] = []
     servable = [t for t in tasks if free_slots.get(t.task.kind, 0) > 0]
@@ -59,11 +65,16 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
             if not any(free_slots.values()):
                 break
             continue
-        need = (task.language, kind, task.topic, required_level(task, now, config.matching),
-                speaks_fallback(task, now, config.matching))
+        priority = config.is_priority_work(task)
+        if not priority and free_slots[kind] <= reserve.get(kind, 0) and not (
+                yields_after is not None and now - task.enqueued_at >= yields_after):
+            continue  # the last free slots are held for priority work
+        rules = priority_rules if priority else config.matching
+        need = (task.language, kind, task.topic, required_level(task, now, rules),
+                speaks_fallback(task, now, rules))
         if not state.declined_by and need in unservable:
             continue
-        agent = _pick(pool, state, now, config)
+        agent = _pick(pool, state, now, config, rules)
         if agent is None:
             if not state.declined_by:
                 unservable.add(need)
@@ -78,23 +89,50 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
     return decisions
 
 
+def reserved_slots(available: Sequence[AgentState], config: RoutingConfig) -> dict[str, int]:
+    """Free slots per channel kind that regular work may not take (``kefu`` only).
+
+    Never more than one in ten of the available agents' slots of that kind: a small team
+    (under ten slots) keeps all its capacity for whoever comes.
+    """
+    wanted = config.priority_work.reserved_slots
+    if config.policy != "kefu" or not wanted:
+        return {}
+    return {kind: min(count, sum(a.profile.capacity.get(kind, 0) for a in available) // 10)
+            for kind, count in wanted.items()}
+
+
 def _pick(pool: dict[int, AgentState], state: TaskState, now: float,
-          config: RoutingConfig) -> AgentState | None:
-    rules = config.matching
+          config: RoutingConfig, rules: MatchingRules) -> AgentState | None:
+    prefer_fewer = rules.prefer_fewer_languages
     if config.selection == "least_busy":
         chosen = choose_agent((a for a in pool.values() if is_eligible(a, state, now, rules)),
-                              state.task, "least_busy")
-        if chosen is None and state.declined_by:
-            return _pick(pool, replace(state, declined_by=frozenset()), now, config)
-        return chosen
-    for agent in pool.values():  # longest idle first
-        if is_eligible(agent, state, now, rules):
-            return agent
-    if state.declined_by:
+                              state.task, "least_busy", prefer_fewer)
+    else:
+        chosen = _longest_idle(pool, state, now, rules, prefer_fewer)
+    if chosen is None and state.declined_by:
         # Everyone else able is busy or absent: rather than strand the customer, offer it
         # again to an agent who declined or missed it before.
-        return _pick(pool, replace(state, declined_by=frozenset()), now, config)
-    return None
+        return _pick(pool, replace(state, declined_by=frozenset()), now, config, rules)
+    return chosen
+
+
+def _longest_idle(pool: dict[int, AgentState], state: TaskState, now: float,
+                  rules: MatchingRules, prefer_fewer: bool) -> AgentState | None:
+    """The first eligible agent in the pool's longest-idle order; with ``prefer_fewer``, the
+    first among those speaking the fewest other languages."""
+    best, best_spare = None, 0
+    for agent in pool.values():
+        if not is_eligible(agent, state, now, rules):
+            continue
+        if not prefer_fewer:
+            return agent
+        spare = other_languages(agent, state.task)
+        if spare == 0:
+            return agent
+        if best is None or spare < best_spare:
+            best, best_spare = agent, spare
+    return best
 
 
 def _kinds(pool: dict[int, AgentState]) -> set[str]:

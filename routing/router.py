@@ -113,17 +113,23 @@ class Router:
         now = self.clock()
         tasks, agents = await self.store.waiting(), await self.store.agents()
         by_id = {t.task_id: t for t in tasks}
-        expires = now + self.config.offer_timeout_seconds
         decisions = plan(tasks, agents, now, self.config)
-        # Another worker may have claimed a task or filled an agent meanwhile: its atomic
-        # claim refuses, and the next dispatch round plans again.
-        won = await self.store.claim_many(
-            [(d.task_id, d.agent_id) for d in decisions], expires, now)
-        offers = [Offer(by_id[d.task_id].task, d.agent_id, expires)
-                  for d, ok in zip(decisions, won, strict=True) if ok]
+        # Priority work may have a shorter reservation: one claim batch per timeout.
+        batches: dict[float, list[tuple[str, int]]] = {}
+        for d in decisions:
+            expires = now + self.config.offer_timeout_for(by_id[d.task_id].task)
+            batches.setdefault(expires, []).append((d.task_id, d.agent_id))
+        offers: list[Offer] = []
+        for expires, pairs in batches.items():
+            # Another worker may have claimed a task or filled an agent meanwhile: its atomic
+            # claim refuses, and the next dispatch round plans again.
+            won = await self.store.claim_many(pairs, expires, now)
+            offers += [Offer(by_id[task_id].task, agent_id, expires)
+                       for (task_id, agent_id), ok in zip(pairs, won, strict=True) if ok]
         for offer in offers:
             await self.events.publish(RoutingEvent(
-                EventKind.OFFERED, offer.task.task_id, offer.agent_id, {"expires_at": expires}))
+                EventKind.OFFERED, offer.task.task_id, offer.agent_id,
+                {"expires_at": offer.expires_at}))
         return offers
 
     async def expire_offers(self) -> list[str]:
@@ -224,10 +230,10 @@ class Router:
     async def transfer_to_agent(self, task_id: str, agent_id: int, to_agent: int) -> Offer:
         """Offer a held task directly to another available agent."""
         now = self.clock()
-        expires = now + self.config.offer_timeout_seconds
+        state = await self._require(task_id)
+        expires = now + self.config.offer_timeout_for(state.task)
         result = await self.store.transfer(task_id, agent_id, to_agent, expires, now)
         if result is TransferResult.NOT_HELD:
-            await self._require(task_id)
             raise OfferNotHeld(task_id, agent_id)
         if result is TransferResult.UNAVAILABLE:
             raise AgentUnavailable(to_agent, "not available or no free slot")

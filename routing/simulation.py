@@ -25,7 +25,9 @@ from routing.router import Router
 
 DAY_START, DAY_END = 8 * 3600.0, 20 * 3600.0
 TOPICS = ("orders", "billing", "returns", "technical")
-TICK_SECONDS = 10.0  # the router's background loop period (relaxation, timeouts)
+# The router's background loop period (offer timeouts, relaxation): the server ticks
+# every second (``Router.run(interval=1.0)`` in bot/gateway/console/setup.py).
+TICK_SECONDS = 1.0
 
 
 def arrival_rate(t: float, daily_volume: float) -> float:
@@ -109,6 +111,8 @@ class _Day:
     events: list[tuple[float, int, str, Any]] = field(default_factory=list)
     seq: itertools.count = field(default_factory=itertools.count)
     waits: dict[str, float] = field(default_factory=dict)
+    agents: dict[int, AgentProfile] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)  # topic proficiency of who served
 
     def at(self, when: float, kind: str, payload: Any = None) -> None:
         heapq.heappush(self.events, (when, next(self.seq), kind, payload))
@@ -116,8 +120,13 @@ class _Day:
 
 async def simulate_day(policy: str, agents: int = 20, seed: int = 7,
                        daily_volume: float = 3200.0,
-                       config: RoutingConfig | None = None) -> dict[str, Any]:
-    """Run one day under ``policy`` (fifo | kefu); returns the report dictionary."""
+                       config: RoutingConfig | None = None,
+                       tick_seconds: float = TICK_SECONDS) -> dict[str, Any]:
+    """Run one day under ``policy`` (fifo | kefu); returns the report dictionary.
+
+    ``tick_seconds`` is the router loop's period; coarser than the server's 1 s runs faster
+    but answers missed offers and relaxes requirements later.
+    """
     base = config or RoutingConfig()
     cfg = base.model_copy(update={"policy": policy})
     rng = random.Random(seed)
@@ -125,7 +134,8 @@ async def simulate_day(policy: str, agents: int = 20, seed: int = 7,
     profiles = make_agents(rng, agents)
     clock = [DAY_START]
     router = Router(InMemoryStore(), cfg, clock=lambda: clock[0])
-    day = _Day(router, random.Random(seed + 1), clock, {c.task.task_id: c for c in customers})
+    day = _Day(router, random.Random(seed + 1), clock, {c.task.task_id: c for c in customers},
+               agents={p.agent_id: p for p in profiles})
     router.events.subscribe(lambda event: _on_event(day, event))
     for profile in profiles:
         await router.register_agent(profile, Presence.AVAILABLE)
@@ -134,7 +144,7 @@ async def simulate_day(policy: str, agents: int = 20, seed: int = 7,
     tick = DAY_START
     while tick < DAY_END + 6 * 3600:
         day.at(tick, "tick")
-        tick += TICK_SECONDS
+        tick += tick_seconds
     while day.events and len(day.waits) < len(customers):
         when, _, kind, payload = heapq.heappop(day.events)
         clock[0] = when
@@ -144,7 +154,8 @@ async def simulate_day(policy: str, agents: int = 20, seed: int = 7,
     # (censored), so an understaffed day cannot look good by dropping its worst waits.
     for customer in customers:
         day.waits.setdefault(customer.task.task_id, clock[0] - customer.task.enqueued_at)
-    return _report(customers, day.waits, cfg, policy, agents, seed) | {"served": served}
+    return _report(customers, day.waits, day.levels, cfg, policy, agents, seed) | {
+        "served": served}
 
 
 async def _on_event(day: _Day, event: RoutingEvent) -> None:
@@ -170,6 +181,7 @@ async def _handle(day: _Day, kind: str, payload: Any) -> None:
                 task_id, agent_id):
             return
         day.waits[task_id] = day.clock[0] - state.task.enqueued_at
+        day.levels[task_id] = day.agents[agent_id].skills.get(state.task.topic or "", 0)
         day.at(day.clock[0] + day.customers[task_id].handle_seconds, "done", task_id)
     elif kind == "decline":
         task_id, agent_id = payload
@@ -188,14 +200,20 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def _report(customers: list[Customer], waits: dict[str, float], cfg: RoutingConfig,
-            policy: str, agents: int, seed: int) -> dict[str, Any]:
+def _report(customers: list[Customer], waits: dict[str, float], levels: dict[str, int],
+            cfg: RoutingConfig, policy: str, agents: int, seed: int) -> dict[str, Any]:
     by_class: dict[str, list[float]] = {"vip": [], "angry": [], "regular": []}
+    skilled: dict[str, list[bool]] = {"vip": [], "angry": [], "regular": []}
+    specialist = cfg.matching.relax_topic_level[0][1]  # the level asked for at first
     for customer in customers:
-        if customer.task.task_id in waits:
-            by_class[customer.klass].append(waits[customer.task.task_id])
+        task_id = customer.task.task_id
+        if task_id in waits:
+            by_class[customer.klass].append(waits[task_id])
+        if task_id in levels:
+            skilled[customer.klass].append(levels[task_id] >= specialist)
     everyone = [w for values in by_class.values() for w in values]
     by_class["all"] = everyone
+    skilled["all"] = [s for values in skilled.values() for s in values]
     threshold = cfg.service_level_seconds
     return {
         "service_level": round(sum(w <= threshold for w in everyone) / max(len(everyone), 1), 4),
@@ -203,6 +221,10 @@ def _report(customers: list[Customer], waits: dict[str, float], cfg: RoutingConf
         "classes": {name: {"wait_p50": round(_percentile(v, 0.5), 1),
                            "wait_p90": round(_percentile(v, 0.9), 1), "count": len(v)}
                     for name, v in by_class.items()},
+        # Share of each class answered by an agent at the topic level first asked for
+        # (what relaxing requirements costs in proficiency).
+        "specialist_share": {name: round(sum(v) / max(len(v), 1), 4)
+                             for name, v in skilled.items()},
         "policy": policy, "agents": agents, "seed": seed,
         "contacts": len(customers), "served": len(everyone),
     }

@@ -99,6 +99,21 @@ async def test_unanswered_offer_times_out_and_goes_to_another_agent(router: Rout
     assert (await router.store.agent(offer.agent_id)).load.get("chat", 0) == 0
 
 
+async def test_priority_offer_has_a_shorter_reservation(router: Router) -> None:
+    await online(router, 1, 2)
+    await router.enqueue(Task("v", tier="vip"))
+    await router.enqueue(Task("a"))
+    offers = {o.task.task_id: o for o in await router.dispatch()}
+    now = router.clock()
+    assert offers["v"].expires_at == pytest.approx(now + 15)
+    assert offers["a"].expires_at == pytest.approx(now + 30)
+    assert (await router.store.get("v")).offer_expires_at == pytest.approx(now + 15)
+    router.clock.now += 16
+    assert await router.expire_offers() == ["v"]
+    (again,) = await router.dispatch()
+    assert again.task.task_id == "v" and again.agent_id != offers["v"].agent_id
+
+
 async def test_decline_goes_to_someone_else_first(router: Router) -> None:
     await online(router, 1, 2)
     await router.enqueue(Task("a"))

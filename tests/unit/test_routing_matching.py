@@ -95,3 +95,49 @@ def test_plan_offers_a_declined_task_again_when_nobody_else_can() -> None:
     assert [(d.task_id, d.agent_id) for d in plan([declined], [agent(1)], 0, CFG)] == [("t", 1)]
     both = [agent(1), agent(2, last=5)]
     assert [d.agent_id for d in plan([declined], both, 0, CFG)] == [2]
+
+
+def test_the_last_free_slot_is_left_to_priority_work_until_the_wait_yields() -> None:
+    team = [agent(i, chat=2, voice=0) for i in range(1, 6)]  # 10 chat slots: 1 reserved
+    regular = [waiting(f"r{i}", enqueued_at=i) for i in range(12)]
+    assert len(plan(regular, team, 20, CFG)) == 9
+    with_vip = plan(regular + [waiting("v", tier="vip", enqueued_at=15)], team, 20, CFG)
+    # The VIP is served first; regular work still leaves the last free slot.
+    assert len(with_vip) == 9 and with_vip[0].task_id == "v"
+    angry = plan(regular + [waiting("x", sentiment=-0.8, enqueued_at=16)], team, 20, CFG)
+    assert "x" in {a.task_id for a in angry}
+    # A regular customer who has waited 180 s may take the reserved slot ...
+    assert len(plan(regular, team, 200, CFG)) == 10
+    # ... FIFO reserves nothing, and neither does a team with fewer than 10 slots.
+    assert len(plan(regular, team, 20, RoutingConfig(policy="fifo"))) == 10
+    assert len(plan(regular, team[:4], 20, CFG)) == 8
+    never = RoutingConfig.model_validate(
+        {"priority_work": {"reserved_slots": {"chat": 1}, "reserve_yields_after_seconds": None}})
+    assert len(plan(regular, team, 10_000, never)) == 9
+
+
+def test_bilingual_agents_are_kept_for_the_customers_who_need_them() -> None:
+    bilingual, english = agent(1, langs=("en", "zh"), last=0), agent(2, last=10)
+    en = [waiting("en", enqueued_at=0)]
+    assert [d.agent_id for d in plan(en, [bilingual, english], 20, CFG)] == [2]
+    lb = RoutingConfig(selection="least_busy")
+    assert [d.agent_id for d in plan(en, [bilingual, english], 20, lb)] == [2]
+    off = RoutingConfig.model_validate({"matching": {"prefer_fewer_languages": False}})
+    assert [d.agent_id for d in plan(en, [bilingual, english], 20, off)] == [1]
+    # With the English-only agent full, the bilingual one takes the chat rather than nobody.
+    full = agent(2, load={"chat": 3}, last=10)
+    assert [d.agent_id for d in plan(en, [bilingual, full], 20, CFG)] == [1]
+    both = en + [waiting("zh", language="zh", enqueued_at=1)]
+    decisions = plan(both, [bilingual, english], 20, CFG)
+    assert {(d.task_id, d.agent_id) for d in decisions} == {("en", 2), ("zh", 1)}
+
+
+def test_priority_work_gets_a_less_specialised_agent_sooner() -> None:
+    junior = agent(1, skills={"billing": 1})
+    vip = waiting("v", tier="vip", topic="billing", enqueued_at=0)
+    std = waiting("s", topic="billing", enqueued_at=0)
+    assert [d.task_id for d in plan([vip, std], [junior], 5, CFG)] == ["v"]
+    assert plan([vip], [junior], 5, RoutingConfig(policy="fifo")) == []
+    novice = agent(2, skills={})
+    assert plan([vip], [novice], 29, CFG) == []
+    assert [d.task_id for d in plan([vip], [novice], 31, CFG)] == ["v"]

@@ -72,3 +72,30 @@ def test_config_file_loads_and_rejects_unknown_keys(tmp_path) -> None:
     bad.write_text("matching:\n  relax_topic_level: [[30, 2]]\n")
     with pytest.raises(InvalidInput):
         load_config(bad)
+
+
+def test_priority_work_is_vip_or_angry_under_kefu_only() -> None:
+    cfg = RoutingConfig()
+    vip, angry, calm = task(tier="vip"), task(sentiment=-0.6), task(sentiment=-0.2)
+    assert cfg.is_priority_work(vip) and cfg.is_priority_work(angry)
+    assert not cfg.is_priority_work(calm) and not cfg.is_priority_work(task())
+    assert [cfg.offer_timeout_for(t) for t in (vip, calm)] == [15.0, 30.0]
+    fifo = RoutingConfig(policy="fifo")
+    assert not fifo.is_priority_work(vip) and fifo.offer_timeout_for(vip) == 30.0
+    # The shorter reservation never lengthens the ordinary one.
+    short = RoutingConfig(offer_timeout_seconds=10)
+    assert short.offer_timeout_for(vip) == 10.0
+
+
+def test_priority_work_config_is_validated(tmp_path) -> None:
+    bad = tmp_path / "routing.yml"
+    for text in ("priority_work:\n  reserved_slots: {sms: 1}\n",
+                 "priority_work:\n  reserved_slots: {chat: -1}\n",
+                 "priority_work:\n  offer_timeout_seconds: 0\n",
+                 "priority_work:\n  relax_topic_level: [[10, 1]]\n"):
+        bad.write_text(text)
+        with pytest.raises(InvalidInput):
+            load_config(bad)
+    bad.write_text("priority_work:\n  reserved_slots: {}\n  relax_topic_level: null\n")
+    cfg = load_config(bad)
+    assert cfg.priority_work.reserved_slots == {} and cfg.priority_matching() == cfg.matching
