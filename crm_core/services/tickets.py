@@ -168,15 +168,46 @@ async def assign_ticket(uow: UnitOfWork, ticket_id: int, agent_id: int | None, *
 async def set_priority(uow: UnitOfWork, policy: SlaPolicy, ticket_id: int, priority: Priority,
                        *, actor: str) -> Ticket:
     """Change the priority; the due times are recomputed from the ticket's creation time."""
-    priority = Priority(priority)
     async with uow:
         ticket = await _load(uow, ticket_id)
-        previous = ticket.priority
-        ticket.priority = priority
-        ticket.first_response_due, ticket.resolution_due = rules.sla_due_times(
-            policy, priority, ticket.created_at)
-        audit.record(uow, actor, "ticket.priority", "ticket", ticket.number,
-                     {"from": str(previous), "to": str(priority)})
+        _set_priority(uow, policy, ticket, Priority(priority), actor)
+        await uow.commit()
+    return ticket
+
+
+def _set_priority(uow: UnitOfWork, policy: SlaPolicy, ticket: Ticket, priority: Priority,
+                  actor: str) -> None:
+    previous = ticket.priority
+    ticket.priority = priority
+    ticket.first_response_due, ticket.resolution_due = rules.sla_due_times(
+        policy, priority, ticket.created_at)
+    audit.record(uow, actor, "ticket.priority", "ticket", ticket.number,
+                 {"from": str(previous), "to": str(priority)})
+
+
+async def update_ticket(uow: UnitOfWork, policy: SlaPolicy, number: str, *, actor: str,
+                        status: TicketStatus | None = None, priority: Priority | None = None,
+                        now: datetime | None = None) -> Ticket:
+    """Change the priority (due times recomputed) and/or move the status, in one
+    transaction: when the transition is refused (``InvalidTransition``) nothing changes.
+    ``InvalidInput`` when neither is given, ``TicketNotFound`` for an unknown number."""
+    if status is None and priority is None:
+        raise InvalidInput("Nothing to change: give status and/or priority.",
+                           details={"body": "no fields"})
+    now = now or utcnow()
+    async with uow:
+        ticket = await uow.tickets.get_by_number(number)
+        if ticket is None:
+            raise TicketNotFound(number)
+        if priority is not None and Priority(priority) != ticket.priority:
+            _set_priority(uow, policy, ticket, Priority(priority), actor)
+        if status is not None and TicketStatus(status) != ticket.status:
+            target = TicketStatus(status)
+            rules.check_ticket_transition(ticket.number, ticket.status, target)
+            previous = ticket.status
+            _set_status(ticket, target, now)
+            audit.record(uow, actor, "ticket.status", "ticket", ticket.number,
+                         {"from": str(previous), "to": str(target)})
         await uow.commit()
     return ticket
 

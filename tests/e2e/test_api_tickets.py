@@ -64,6 +64,17 @@ async def test_status_transitions(api: Api) -> None:
     assert status == 400 and "subject" in body["error"]["details"]
 
 
+async def test_a_refused_status_change_leaves_the_priority_alone(api: Api) -> None:
+    number = api.world.tickets["bo"]
+    status, _ = await api.call("PATCH", f"/tickets/{number}", json={"status": "closed"})
+    assert status == 200
+    status, body = await api.call("PATCH", f"/tickets/{number}",
+                                  json={"priority": "urgent", "status": "pending"})
+    assert status == 422 and body["error"]["code"] == "invalid_transition"
+    _, after = await api.call("GET", f"/tickets/{number}")
+    assert (after["priority"], after["status"]) == ("low", "closed")
+
+
 async def test_priority_change_moves_due_times(api: Api) -> None:
     number = api.world.tickets["bo"]
     _, before = await api.call("GET", f"/tickets/{number}")

@@ -15,8 +15,10 @@ from crm_core.errors import (
     AgentNotFound,
     InvalidCredentials,
     InvalidInput,
+    InvalidTransition,
     ProductNotFound,
     SelfLockout,
+    TicketNotFound,
 )
 from crm_core.models import Order, utcnow
 from crm_core.services import agents, audit, customers, orders, tickets
@@ -289,3 +291,30 @@ async def test_record_view_is_its_own_committed_entry(uow) -> None:
     [stored] = (await audit.list_entries(uow, actor="agent:3")).items
     assert (stored.id, stored.action, stored.entity_id, stored.details) == (
         entry.id, "customer.view", str(ann), {"returned": 1})
+
+
+async def test_update_ticket_is_all_or_nothing(uow, policy) -> None:
+    [ann] = await _customers(uow, 1)
+    ticket = await tickets.create_ticket(uow, policy, tickets.NewTicket(
+        customer_id=ann, subject="Late", priority=Priority.LOW), actor="bot")
+    await tickets.change_status(uow, ticket.id, TicketStatus.SOLVED, actor="agent:1")
+    # Solved -> pending is no allowed move: the priority change goes too.
+    with pytest.raises(InvalidTransition):
+        await tickets.update_ticket(uow, policy, ticket.number, priority=Priority.URGENT,
+                                    status=TicketStatus.PENDING, actor="agent:1")
+    same = await tickets.get_ticket(uow, ticket.id)
+    assert (same.priority, same.status, same.resolution_due) == (
+        ticket.priority, TicketStatus.SOLVED, ticket.resolution_due)
+    both = await tickets.update_ticket(uow, policy, f" {ticket.number} ",
+                                       priority=Priority.URGENT, status=TicketStatus.OPEN,
+                                       actor="agent:1")
+    assert (both.priority, both.status, both.solved_at) == (
+        Priority.URGENT, TicketStatus.OPEN, None)
+    assert both.resolution_due < ticket.resolution_due
+    actions = [e.action for e in (await audit.list_entries(
+        uow, entity="ticket", actor="agent:1")).items]
+    assert actions == ["ticket.status", "ticket.priority", "ticket.status"]
+    with pytest.raises(InvalidInput):
+        await tickets.update_ticket(uow, policy, ticket.number, actor="agent:1")
+    with pytest.raises(TicketNotFound):
+        await tickets.update_ticket(uow, policy, "T-1", priority=Priority.HIGH, actor="x")

@@ -18,7 +18,6 @@ from bot.gateway.api.schemas import (
 from bot.gateway.api.validation import parse_body, parse_query
 from bot.gateway.auth import current_principal, require_role
 from crm_core.domain import AgentRole
-from crm_core.errors import InvalidInput
 from crm_core.models import Ticket
 from crm_core.services import tickets as service
 
@@ -62,16 +61,10 @@ async def create_ticket(request: web.Request) -> web.Response:
 async def patch_ticket(request: web.Request) -> web.Response:
     """Change status (an allowed transition, else 422) and/or priority."""
     body = await parse_body(request, TicketPatch)
-    if body.status is None and body.priority is None:
-        raise InvalidInput("Nothing to change: give status and/or priority.",
-                           details={"body": "no fields"})
-    ticket = await _ticket(request)
-    uow = unit_of_work(request)
-    if body.priority is not None and body.priority != ticket.priority:
-        ticket = await service.set_priority(uow, request.config_dict[keys.SLA_POLICY],
-                                            ticket.id, body.priority, actor=actor(request))
-    if body.status is not None and body.status != ticket.status:
-        ticket = await service.change_status(uow, ticket.id, body.status, actor=actor(request))
+    ticket = await service.update_ticket(
+        unit_of_work(request), request.config_dict[keys.SLA_POLICY],
+        request.match_info["number"], status=body.status, priority=body.priority,
+        actor=actor(request))
     return render(TicketOut, ticket)
 
 
