@@ -8,11 +8,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from crm_core.domain import rules
 from crm_core.domain.enums import AgentRole, Channel, Presence
 from crm_core.errors import AgentNotFound, DuplicateKey, InvalidCredentials, InvalidInput
 from crm_core.models import Agent, AgentSkill
 from crm_core.repositories import Page
-from crm_core.domain import rules
 from crm_core.services import audit, checks
 from crm_core.services.checks import UNSET, Unset
 from crm_core.unit_of_work import UnitOfWork
@@ -200,7 +200,12 @@ def _clean_agent_changes(changes: AgentChanges) -> dict[str, Any]:
     if "team" in values:
         values["team"] = checks.text("team", values["team"], 64)
     if "role" in values:
-        values["role"] = AgentRole(values["role"])
+        try:
+            values["role"] = AgentRole(values["role"])
+        except ValueError as exc:
+            allowed = [r.value for r in AgentRole]
+            raise InvalidInput(f"unknown role {values['role']!r}",
+                               details={"field": "role", "allowed": allowed}) from exc
     if "password" in values and len(values["password"]) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters",
                            details={"field": "password"})

@@ -256,6 +256,7 @@ async def test_update_agent_fields_password_skills_team_and_audit(uow) -> None:
     (agents.AgentChanges(password="short"), "field"),
     (agents.AgentChanges(skills={"billing": 9}), "skill"),
     (agents.AgentChanges(capacity={"fax": 1}), "channel"),
+    (agents.AgentChanges(role="owner"), "allowed"),
 ])
 async def test_update_agent_refuses_bad_changes(uow, changes, field: str) -> None:
     mei = await agents.create_agent(uow, agents.NewAgent(
