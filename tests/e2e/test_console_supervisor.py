@@ -16,10 +16,11 @@ MONDAY = datetime(2026, 1, 5, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-async def seed_history(url: str, agents: dict[str, int], weeks: int = 2) -> None:
-    """Each weekday 09:00-09:25 UTC, five web conversations: k = 0, 2 Alice's (team
-    orders), k = 1, 3 Bob's (no team), each 300 s; k = 4 the bot's alone (contained).
-    Alice's are rated 5, Bob's 2."""
+async def seed_history(url: str, agents: dict[str, int], weeks: int = 2,
+                       monday: datetime = MONDAY) -> None:
+    """Each weekday 09:00-09:25 UTC from ``monday``, five web conversations: k = 0, 2
+    Alice's (team orders), k = 1, 3 Bob's (no team), each 300 s; k = 4 the bot's alone
+    (contained). Alice's are rated 5, Bob's 2."""
     from crm_core.db import create_engine, create_session_factory
     from crm_core.domain.enums import Channel, ConversationStatus
     from crm_core.models import Conversation, CsatRating
@@ -27,10 +28,10 @@ async def seed_history(url: str, agents: dict[str, int], weeks: int = 2) -> None
     engine = create_engine(url)
     async with create_session_factory(engine)() as session:
         for day in range(7 * weeks):
-            if (MONDAY + timedelta(days=day)).weekday() >= 5:
+            if (monday + timedelta(days=day)).weekday() >= 5:
                 continue
             for k in range(5):
-                start = MONDAY + timedelta(days=day, hours=9, minutes=5 * k)
+                start = monday + timedelta(days=day, hours=9, minutes=5 * k)
                 agent = None if k == 4 else agents["alice" if k % 2 == 0 else "bob"]
                 conv = Conversation(
                     sender_id=f"s{day}-{k}", channel=Channel.WEB, started_at=start,
