@@ -13,7 +13,6 @@ from tests.e2e.api_world import (  # noqa: F401 - fixtures
     api_on_both,
     seeded_sqlite_template,
 )
-from tests.integration.crm_support import crm_templates  # noqa: F401 - fixture
 
 
 async def _walk(api: Api, path: str, limit: int) -> list[Any]:
@@ -33,21 +32,23 @@ async def _walk(api: Api, path: str, limit: int) -> list[Any]:
     raise AssertionError("the listing never ended")
 
 
-@pytest.mark.parametrize(("path", "key"), [
+WALKS = [
     ("/customers", "id"), ("/customers?country=CN", "id"),
     ("/orders", "number"), ("/orders?status=delivered", "number"),
-    (f"/orders?customer_id={1}", "number"),
     ("/tickets", "number"), ("/tickets?priority=urgent", "number"),
     ("/tickets?unassigned=true", "number"),
-])
-async def test_cursor_walk_equals_the_offset_list(api_on_both: Api, path: str,
-                                                  key: str) -> None:
-    status, everything = await api_on_both.call(
-        "GET", path + ("&" if "?" in path else "?") + "limit=200")
-    assert status == 200 and everything["next_cursor"] is None
-    walked = await _walk(api_on_both, path, limit=1)
-    assert [item[key] for item in walked] == [item[key] for item in everything["items"]]
-    assert len(walked) == everything["total"]
+]
+
+
+async def test_cursor_walk_equals_the_offset_list(api_on_both: Api) -> None:
+    ann = api_on_both.world.customers["ann"]
+    for path, key in [*WALKS, (f"/orders?customer_id={ann}", "number")]:
+        sep = "&" if "?" in path else "?"
+        status, everything = await api_on_both.call("GET", f"{path}{sep}limit=200")
+        assert status == 200 and everything["next_cursor"] is None
+        walked = await _walk(api_on_both, path, limit=1)
+        assert [item[key] for item in walked] == [item[key] for item in everything["items"]]
+        assert len(walked) == everything["total"] > 0, path
 
 
 async def test_offset_pages_still_work_and_say_where_the_next_starts(api: Api) -> None:
