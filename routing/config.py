@@ -66,7 +66,7 @@ class PriorityWork(_Strict):
     offer_timeout_seconds: float | None = Field(default=15.0, gt=0)
     reserved_slots: dict[str, int] = Field(default_factory=lambda: {"chat": 1})
     reserve_yields_after_seconds: float | None = Field(default=180.0, ge=0)
-    relax_topic_level: tuple[tuple[float, int], ...] | None = ((0, 1), (30, 0))
+    relax_topic_level: tuple[tuple[float, int], ...] | None = ((0, 2), (5, 1), (30, 0))
 
     @field_validator("reserved_slots")
     @classmethod

@@ -11,9 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from routing.config import MatchingRules, RoutingConfig
-from routing.matching import (
-    choose_agent, is_eligible, other_languages, required_level, speaks_fallback,
-)
+from routing.matching import choose_agent, is_eligible, required_level, speaks_fallback
 from routing.model import AgentState, Presence, TaskState, TaskStatus
 from routing.priority import priority_score
 
@@ -48,13 +46,20 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
     """
     ordered = sorted((a for a in agents if a.presence is Presence.AVAILABLE),
                      key=lambda a: (a.last_activity, a.agent_id))
-    pool = {a.agent_id: a for a in ordered}
-    free_slots = {kind: sum(a.free(kind) for a in pool.values()) for kind in _kinds(pool)}
+    kinds = {kind for a in ordered for kind in a.profile.capacity}
+    free_slots = {kind: sum(a.free(kind) for a in ordered) for kind in kinds}
     if not any(free_slots.values()):
         return []  # every agent is full: no need to score the queue
     reserve = reserved_slots(ordered, config)
     yields_after = config.priority_work.reserve_yields_after_seconds
     priority_rules = config.priority_matching()
+    # Per channel kind, the agents with a free slot of it, grouped by the languages they
+    # speak, each group in longest-idle order: a task scans only agents who could take it.
+    pools: dict[str, dict[frozenset[str], dict[int, AgentState]]] = {k: {} for k in kinds}
+    for a in ordered:
+        for kind in kinds:
+            if a.free(kind) > 0:
+                pools[kind].setdefault(a.profile.languages, {})[a.agent_id] = a
     unservable: set[tuple[object, ...]] = set()  # requirement sets nobody left can meet
     decisions: list[Assignment] = []
     servable = [t for t in tasks if free_slots.get(t.task.kind, 0) > 0]
@@ -74,17 +79,18 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
                 speaks_fallback(task, now, rules))
         if not state.declined_by and need in unservable:
             continue
-        agent = _pick(pool, state, now, config, rules)
+        agent = _pick(pools[kind], state, now, config, rules)
         if agent is None:
             if not state.declined_by:
                 unservable.add(need)
             continue
         decisions.append(Assignment(state.task_id, agent.agent_id))
         # Planning an offer counts as activity: the agent moves to the back of the idle order.
-        del pool[agent.agent_id]
         updated = replace(agent.with_load(kind, 1), last_activity=now)
-        if any(updated.free(k) for k in updated.profile.capacity):
-            pool[agent.agent_id] = updated
+        for k, groups in pools.items():
+            group = groups.get(agent.profile.languages, {})
+            if group.pop(agent.agent_id, None) is not None and updated.free(k) > 0:
+                group[agent.agent_id] = updated
         free_slots[kind] -= 1
     return decisions
 
@@ -102,44 +108,41 @@ def reserved_slots(available: Sequence[AgentState], config: RoutingConfig) -> di
             for kind, count in wanted.items()}
 
 
-def _pick(pool: dict[int, AgentState], state: TaskState, now: float,
+def _pick(groups: dict[frozenset[str], dict[int, AgentState]], state: TaskState, now: float,
           config: RoutingConfig, rules: MatchingRules) -> AgentState | None:
+    """The agent to offer ``state`` to, from agents with a free slot of its kind grouped
+    by their languages (each group in longest-idle order)."""
     prefer_fewer = rules.prefer_fewer_languages
     if config.selection == "least_busy":
-        chosen = choose_agent((a for a in pool.values() if is_eligible(a, state, now, rules)),
+        chosen = choose_agent((a for group in groups.values() for a in group.values()
+                               if is_eligible(a, state, now, rules)),
                               state.task, "least_busy", prefer_fewer)
     else:
-        chosen = _longest_idle(pool, state, now, rules, prefer_fewer)
+        chosen = _longest_idle(groups, state, now, rules, prefer_fewer)
     if chosen is None and state.declined_by:
         # Everyone else able is busy or absent: rather than strand the customer, offer it
         # again to an agent who declined or missed it before.
-        return _pick(pool, replace(state, declined_by=frozenset()), now, config, rules)
+        return _pick(groups, replace(state, declined_by=frozenset()), now, config, rules)
     return chosen
 
 
-def _longest_idle(pool: dict[int, AgentState], state: TaskState, now: float,
-                  rules: MatchingRules, prefer_fewer: bool) -> AgentState | None:
-    """The first eligible agent in the pool's longest-idle order; with ``prefer_fewer``, the
-    first among those speaking the fewest other languages."""
-    best, best_spare = None, 0
-    for agent in pool.values():
-        if not is_eligible(agent, state, now, rules):
-            continue
-        if not prefer_fewer:
-            return agent
-        spare = other_languages(agent, state.task)
-        if spare == 0:
-            return agent
-        if best is None or spare < best_spare:
-            best, best_spare = agent, spare
-    return best
-
-
-def _kinds(pool: dict[int, AgentState]) -> set[str]:
-    kinds: set[str] = set()
-    for agent in pool.values():
-        kinds.update(agent.profile.capacity)
-    return kinds
+def _longest_idle(groups: dict[frozenset[str], dict[int, AgentState]], state: TaskState,
+                  now: float, rules: MatchingRules, prefer_fewer: bool) -> AgentState | None:
+    """The longest-idle eligible agent; with ``prefer_fewer``, the longest idle among those
+    speaking the fewest other languages. Each group's first eligible agent is its longest
+    idle one, so only those are compared."""
+    language = state.task.language
+    levels: dict[int, list[AgentState]] = {}
+    for languages, group in groups.items():
+        if language not in languages and not speaks_fallback(state.task, now, rules):
+            continue  # nobody in this group speaks it
+        agent = next((a for a in group.values() if is_eligible(a, state, now, rules)), None)
+        if agent is not None:
+            spare = len(languages) - (language in languages) if prefer_fewer else 0
+            levels.setdefault(spare, []).append(agent)
+    if not levels:
+        return None
+    return min(levels[min(levels)], key=lambda a: (a.last_activity, a.agent_id))
 
 
 Planner = Callable[[Sequence[TaskState], Sequence[AgentState], float, RoutingConfig],
