@@ -97,14 +97,30 @@ async def test_agent_takes_a_customer_in_the_browser(client: Any) -> None:
                 await page.locator("#chat-title", has_text="No conversation").wait_for()
             await chat.close()
             assert dialogs == []
-            await supervisor_pages(browser, url)
+            # Alice steps away, so the customer below is offered to the supervisor.
+            await page.select_option("#presence", "away")
+            await wait_until_away(client, "Alice")
+            await supervisor_pages(browser, url, client)
         finally:
             await browser.close()
 
 
-async def supervisor_pages(browser: Any, url: str) -> None:
-    """A supervisor opens the staffing page (bad input, then a plan with its chart) and
-    the service report (table, chart, CSV download)."""
+async def wait_until_away(client: Any, name: str) -> None:
+    import asyncio
+
+    router = client.server.app[keys.ROUTER]
+    for _ in range(100):
+        agents = (await router.snapshot()).agents
+        if all(a.presence.value != "available" for a in agents if a.profile.name == name):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{name} is still available")
+
+
+async def supervisor_pages(browser: Any, url: str, client: Any) -> None:
+    """A supervisor opens the staffing page (bad input, then a plan with its chart), the
+    service report (table, chart, CSV download) and a customer's panel (analytics and
+    recommendations)."""
     page = await browser.new_page()
     await page.goto(url)
     await page.fill("#email", "sue@kefu.test")
@@ -139,4 +155,17 @@ async def supervisor_pages(browser: Any, url: str) -> None:
         await page.click("#rp-csv")
     assert (await download.value).suggested_filename == \
         f"service-report-{HISTORY_MONDAY:%Y-%m-%d}-{HISTORY_END:%Y-%m-%d}.csv"
+
+    import time
+
+    from routing.model import Task
+
+    await page.click("#nav button[data-page=desk]")
+    router = client.server.app[keys.ROUTER]
+    # Ann, the seeded world's only customer, is customer 1.
+    await router.enqueue(Task("ann-1", customer_id=1, enqueued_at=time.time()))
+    await router.dispatch()
+    await page.click("#offers button.accept", timeout=15_000)
+    await page.locator("#insight", has_text="Why this segment").wait_for(timeout=15_000)
+    await page.locator("#recommendations", has_text="popularity fallback").wait_for()
     await page.close()

@@ -232,7 +232,9 @@
       (i.churn_risk !== null ? " · churn risk " + Math.round(i.churn_risk * 100) + "%" : "")));
     if (i.segment_why) insight.append(el("p", "Why this segment: " + i.segment_why, "muted"));
     if (i.value_why) insight.append(el("p", "Value: " + i.value_why, "muted"));
-    if (i.churn_risk !== null) {
+    if (i.churn_risk === null && i.segment !== "not_computed") {
+      insight.append(el("p", "Churn risk: not scored at the last refresh (too little purchase history to train the model).", "muted"));
+    } else if (i.churn_risk !== null) {
       const reasons = i.churn_reasons || [];
       insight.append(el("p", reasons.length ? "Churn risk driven by:" : "Churn risk: no strong risk factors stored (low risk).", "muted"));
       const list = el("ul");
