@@ -106,11 +106,13 @@ async def test_language_switch_mid_chat(client, seeded: Seeded) -> None:
 
 @both_databases
 async def test_fallback_chain_ends_with_a_handoff_ticket(client) -> None:
-    items = await say(client, "s6", "qwxzzy blorp")
-    assert items  # rephrase (no guesses without NLU) or "Did you mean" buttons
+    # The NLU's verdict comes as a payload, so the chain does not depend on how today's
+    # model scores a given piece of gibberish (the NLU tests cover that).
+    items = await say(client, "s6", "/nlu_fallback")
+    assert items  # rephrase (no guesses) or "Did you mean" buttons
     items = await say(client, "s6", "/rephrase")
     assert "other words" in texts(items)
-    items = await say(client, "s6", "zzz qqq")
+    items = await say(client, "s6", "/nlu_fallback")
     assert "ticket T-" in texts(items)
     # The bot is paused now: a person has the conversation.
     assert await say(client, "s6", "/greet") == []
