@@ -288,7 +288,7 @@ class CrmConversationStore:
             for chunk in _chunks(rows):
                 result = await conn.execute(
                     insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.conversation_id), chunk)
-                returned.extend(result.tuples())
+                returned.extend((row[0], row[1]) for row in result)
         # Ids are unique and increasing per conversation; their order within the
         # statement is not promised, so they are matched by conversation. A batch holds
         # at most one item per conversation (its sender's turns never overlap).

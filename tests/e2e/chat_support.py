@@ -25,14 +25,11 @@ class Seeded:
 
 
 async def create_schema(url: str) -> None:
-    """The CRM tables (what ``kefu db upgrade`` makes), straight from the models."""
-    from crm_core.db import create_engine
-    from crm_core.models import Base
+    """The CRM tables through the migrations, as ``kefu db upgrade`` makes them (the app
+    creates no tables itself; PostgreSQL needs the migrations' extensions too)."""
+    from crm_core.schema import upgrade
 
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    await engine.dispose()
+    await upgrade(url)
 
 
 async def seed(url: str) -> Seeded:
