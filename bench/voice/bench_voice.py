@@ -1,7 +1,7 @@
 """Voice benchmark: word error rate and latency, generic vs domain model, 16 vs 8 kHz;
 AudioSocket end of caller speech -> first reply audio frame.
 
-    .venv/bin/python bench/voice/bench_voice.py [--voices 3] [--limit 50] [--generic-limit 20]
+    .venv/bin/python bench/voice/bench_voice.py [--voices 6] [--limit 50] [--generic-limit 20]
         [--calls 10]
 
 Speech is synthesised with espeak-ng voices at run time (nothing downloaded). The domain
@@ -29,7 +29,18 @@ from bot.voice import audio as va  # noqa: E402
 from bot.voice import espeak, langmodel  # noqa: E402
 from bot.voice.sphinx import DomainModel, PocketsphinxSTT  # noqa: E402
 
-VOICES = [("en-us", 165), ("en-us+f3", 145), ("en", 180), ("en-us+m3", 200)]
+# espeak-ng voices and speeds: US and British English, male and female variants, the Klatt
+# synthesiser (the least buzzy espeak-ng voice), from slow to fast. Every voice run is reported.
+VOICES = [("en-us", 165), ("en-us+f3", 145), ("en", 180), ("en-us+m3", 200),
+          ("en-us+klatt", 160), ("en-gb-x-rp+f2", 170)]
+# Written contractions and their spoken long forms count as the same words when scoring.
+CONTRACTIONS = {
+    "that's": "that is", "it's": "it is", "what's": "what is", "where's": "where is",
+    "i'm": "i am", "i'd": "i would", "i'll": "i will", "i've": "i have", "you're": "you are",
+    "can't": "can not", "cannot": "can not", "don't": "do not", "doesn't": "does not",
+    "didn't": "did not", "isn't": "is not", "hasn't": "has not", "haven't": "have not",
+    "won't": "will not", "wasn't": "was not", "there's": "there is", "okay": "ok",
+}
 
 
 def word_errors(ref: list[str], hyp: list[str]) -> int:
@@ -40,6 +51,11 @@ def word_errors(ref: list[str], hyp: list[str]) -> int:
         for j, h in enumerate(hyp, 1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
     return row[-1]
+
+
+def score_words(text: str) -> list[str]:
+    """Words for scoring: spoken form (digits as words), contractions expanded."""
+    return " ".join(CONTRACTIONS.get(w, w) for w in langmodel.normalize(text).split()).split()
 
 
 def sentences(limit: int) -> list[str]:
@@ -97,7 +113,8 @@ def _measure(stt: PocketsphinxSTT, ref: str, audio: va.Audio) -> tuple[int, int,
     started = time.perf_counter()
     result = stt.transcribe(audio)
     seconds = time.perf_counter() - started
-    return word_errors(ref.split(), result.words.split()), len(ref.split()), seconds
+    ref_words = score_words(ref)
+    return word_errors(ref_words, score_words(result.words)), len(ref_words), seconds
 
 
 def _row(name: str, rate: int, results: list[tuple[int, int, float]],
@@ -181,7 +198,7 @@ async def audiosocket_latency(refs: list[str], calls: int, cache: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--voices", type=int, default=3)
+    parser.add_argument("--voices", type=int, default=len(VOICES))
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--generic-limit", type=int, default=20,
