@@ -1,13 +1,15 @@
 """Recommender benchmark on the UCI Online Retail data set: accuracy and serving latency.
 
     .venv/bin/python bench/recommend/bench_recommend.py [--data PATH] [--json OUT]
+        [--skip-accuracy] [--repeat N]
 
 Accuracy: every registered model side by side in one run, on leave-last-new-product-out
 and on the strict next-basket protocol (HR@10, NDCG@10, training seconds). Latency: the
 default model (and the others) served through ``RecommendationService`` with an in-memory
 purchase source, per request, for every customer, for baskets (the products of real
-orders) and for similar-to-product on every product. Skips, saying why, when the data set
-is absent.
+orders) and for similar-to-product on every product, each pass reported with the load
+average (the machine is shared; ``--repeat`` runs several passes). Skips, saying why, when
+the data set is absent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,7 +60,7 @@ def percentiles(wall: list[float], cpu: list[float]) -> dict:
             "cpu_p99_ms": round(float(np.percentile(c, 99)), 3)}
 
 
-async def latency(log, name: str, k: int = 10) -> dict:
+async def latency(log, name: str, k: int = 10, repeat: int = 1) -> dict:
     from recommend.service import RecommendationService
     from recommend.sources import MemoryPurchaseSource
     from recommend.training import train
@@ -81,14 +84,18 @@ async def latency(log, name: str, k: int = 10) -> dict:
     gc.disable()   # measure the code, not a collector pause landing in one request
     try:
         for kind, (call, args) in calls.items():
-            wall, cpu = [], []
-            for arg in args:
-                started, cpu_started = time.perf_counter(), time.thread_time()
-                await call(arg, k)
-                cpu.append(time.thread_time() - cpu_started)
-                wall.append(time.perf_counter() - started)
-            out[kind] = percentiles(wall, cpu)
-            print(f"latency {name:<22}{kind:<13}{out[kind]}", flush=True)
+            runs = []
+            for _ in range(repeat):
+                wall, cpu = [], []
+                for arg in args:
+                    started, cpu_started = time.perf_counter(), time.thread_time()
+                    await call(arg, k)
+                    cpu.append(time.thread_time() - cpu_started)
+                    wall.append(time.perf_counter() - started)
+                # The 1-minute load average after the pass: how busy the shared machine was.
+                runs.append(percentiles(wall, cpu) | {"load1": round(os.getloadavg()[0], 2)})
+                print(f"latency {name:<22}{kind:<13}{runs[-1]}", flush=True)
+            out[kind] = runs[0] if repeat == 1 else {"runs": runs}
     finally:
         gc.enable()
         limits.unregister()
@@ -100,6 +107,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="latency passes per request kind (each reported with the load)")
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"SKIP: Online Retail data set not found at {args.data} "
@@ -115,7 +124,7 @@ def main() -> int:
     names = registered_names()
     results = {"accuracy": {} if args.skip_accuracy else accuracy(log, names), "latency": {}}
     for name in names:
-        results["latency"][name] = asyncio.run(latency(log, name))
+        results["latency"][name] = asyncio.run(latency(log, name, repeat=args.repeat))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
