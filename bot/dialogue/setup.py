@@ -113,7 +113,7 @@ class TeamActions:
 async def team_actions(app: web.Application) -> AsyncIterator[TeamActions]:
     """``KEFU_ACTION_PACKAGES`` imported, and one HTTP session to ``KEFU_ACTION_ENDPOINT``
     for the app's life."""
-    from bot.actions.external import RemoteAction, load_action_packages
+    from bot.dialogue.team_actions import RemoteAction, load_action_packages
 
     settings = app[keys.SETTINGS]
     local = load_action_packages(settings.action_packages)

@@ -44,7 +44,7 @@ def check_schema(settings: Settings) -> None:
 
 def check_actions(settings: Settings) -> None:
     """Refuse to start when ``KEFU_ACTION_PACKAGES`` names a module without actions."""
-    from bot.actions.external import ActionPackageError, load_action_packages
+    from bot.dialogue.team_actions import ActionPackageError, load_action_packages
 
     try:
         load_action_packages(settings.action_packages)

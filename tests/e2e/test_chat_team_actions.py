@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.actions.external import ActionPackageError, load_action_packages
+from bot.dialogue.team_actions import ActionPackageError, load_action_packages
 from tests.e2e.chat_support import chat_app, seed_fast
 from tests.e2e.test_chat_action_server import ROOT, _wait_healthy, free_port
 

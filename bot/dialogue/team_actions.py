@@ -3,7 +3,9 @@
 (``KEFU_ACTION_ENDPOINT``, the ``action_endpoint`` of Rasa's ``endpoints.yml``).
 
 The remote call speaks rasa-sdk's ``/webhook`` protocol (PROTOCOLS.md section 4) exactly
-as Rasa Open Source does, so an action server written for Rasa needs no change.
+as Rasa Open Source does, so an action server written for Rasa needs no change. This lives
+outside ``bot.actions`` on purpose: rasa-sdk's server registers every ``Action`` subclass it
+can see there and would try to build ``RemoteAction`` with no arguments.
 """
 
 from __future__ import annotations
