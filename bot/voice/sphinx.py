@@ -22,6 +22,7 @@ import numpy as np
 
 from bot.voice import langmodel
 from bot.voice.audio import STT_RATE, Audio, resample
+from bot.voice.pitch import median_f0
 from bot.voice.stt import Transcript, join_digits
 
 if TYPE_CHECKING:
@@ -48,6 +49,25 @@ PAD_SECONDS = 0.1
 # wip=0.2 (word insertion penalty, default 0.65) stops short words splitting long ones
 # (another -0.3 to -0.7 points). topn=8 gained less and cost 25% more CPU.
 DECODER_OPTIONS: dict[str, object] = {"pl_window": 0, "wip": 0.2}
+# Vocal-tract-length normalisation chosen by pitch, as (lowest median F0 in Hz, warp factor):
+# a speaker whose voiced frames have a median F0 from 150 Hz up is decoded with the spectrum
+# compressed by 1.18 (``warp_type=inverse_linear``), everyone else unwarped. Higher voices
+# have higher formants than the mostly male speech the en-us acoustic model was trained on.
+# Chosen in bench/voice/tune_voice.py on sentences and voices the benchmark does not use:
+# three female variants 21.3/44.7/20.2% -> 19.9/34.3/15.9% word errors at 1.18 (1.12: 21.0/
+# 36.3/17.6%, 1.24: 20.2/31.4/18.7%); male voices get worse above 1.06 (+m7 31.4 -> 42.1%),
+# hence a band rather than one warp for all. One decoder per band per worker; the pitch
+# estimate costs a few milliseconds.
+WARP_BANDS: tuple[tuple[float, float], ...] = ((150.0, 1.18),)
+
+
+def warp_for(f0: float, bands: Sequence[tuple[float, float]] = WARP_BANDS) -> float:
+    """The frequency warp factor for a speaker with median pitch ``f0`` (1.0: none)."""
+    warp = 1.0
+    for lowest, factor in sorted(bands):
+        if f0 >= lowest:
+            warp = factor
+    return warp
 
 
 def pad(pcm: bytes, seconds: float, rate: int = STT_RATE) -> bytes:
@@ -111,27 +131,33 @@ class DomainModel:
 
 
 class _Slot:
-    """One worker's decoders: the domain one (small dictionary) and the generic one (lazy)."""
+    """One worker's decoders: domain ones (small dictionary; one per warp factor, made on
+    first need) and the generic one (lazy)."""
 
     def __init__(self) -> None:
-        self.domain: Decoder | None = None
+        self.domain: dict[float, Decoder] = {}
         self.domain_key = ""
         self.generic: Decoder | None = None
 
-    def decoder_for(self, files: langmodel.ModelFiles | None) -> tuple[Decoder, str]:
+    def decoder_for(
+        self, files: langmodel.ModelFiles | None, warp: float = 1.0,
+    ) -> tuple[Decoder, str]:
         """The decoder to use first and its model kind ("domain" or "generic")."""
         from pocketsphinx import Decoder
 
         if files is None:
             return self.generic_decoder(), "generic"
-        if self.domain is None or self.domain_key != files.key:
+        if self.domain_key != files.key:
+            self.domain, self.domain_key = {}, files.key
+        if warp not in self.domain:
             # A few hundred words: building this decoder takes milliseconds.
-            self.domain = Decoder(
+            warping = {"warp_type": "inverse_linear", "warp_params": str(warp)} \
+                if warp != 1.0 else {}
+            self.domain[warp] = Decoder(
                 samprate=STT_RATE, loglevel="ERROR", lw=LANGUAGE_WEIGHT,
-                lm=str(files.arpa), dict=str(files.dictionary), **DECODER_OPTIONS,
+                lm=str(files.arpa), dict=str(files.dictionary), **DECODER_OPTIONS, **warping,
             )
-            self.domain_key = files.key
-        return self.domain, "domain"
+        return self.domain[warp], "domain"
 
     def generic_decoder(self) -> Decoder:
         """The generic US English model shipped with pocketsphinx (about a second to build)."""
@@ -156,9 +182,11 @@ class PocketsphinxSTT:
     def __init__(
         self, model: DomainModel | None, *, pool_size: int = 2,
         name: str = "kefu.pocketsphinx.v1", comfort_noise: float = COMFORT_NOISE,
+        warp_bands: Sequence[tuple[float, float]] = WARP_BANDS,
     ) -> None:
         self.name = name
         self.comfort_noise = comfort_noise
+        self.warp_bands = tuple(warp_bands)
         self.model = model
         self._pool: queue.LifoQueue[_Slot] = queue.LifoQueue()
         self._created = 0
@@ -166,22 +194,25 @@ class PocketsphinxSTT:
         self._create_lock = threading.Lock()
 
     def warm(self) -> None:
-        """Build one decoder and the domain model now rather than on the first call."""
+        """Build one slot's decoders and the domain model now rather than on the first call."""
         slot = self._acquire()
         try:
-            slot.decoder_for(self.model.files() if self.model else None)
+            files = self.model.files() if self.model else None
+            for warp in {1.0, *(factor for _, factor in self.warp_bands)}:
+                slot.decoder_for(files, warp)
         finally:
             self._pool.put(slot)
 
     def transcribe(self, audio: Audio, language: str = "en") -> Transcript:
         """Decode one utterance (any rate; resampled to 16 kHz)."""
         started = time.perf_counter()
-        pcm = pad(resample(audio, STT_RATE).pcm, PAD_SECONDS)
-        pcm = add_comfort_noise(pcm, self.comfort_noise)
+        speech = resample(audio, STT_RATE).pcm
+        warp = warp_for(median_f0(speech, STT_RATE), self.warp_bands) if self.warp_bands else 1.0
+        pcm = add_comfort_noise(pad(speech, PAD_SECONDS), self.comfort_noise)
         files = self.model.files() if self.model else None
         slot = self._acquire()
         try:
-            decoder, model = slot.decoder_for(files)
+            decoder, model = slot.decoder_for(files, warp)
             words = _decode(decoder, pcm)
             if not words and model == "domain":
                 # Nothing the domain model can explain: let the generic model try.
