@@ -62,13 +62,14 @@ def main() -> None:
     parser.add_argument("--warps", default="1.0,1.06,1.12,1.18")
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--options", default="{}", help="extra decoder options, JSON")
+    parser.add_argument("--lm", default=None, help="smoothing: arpabo, kn3, kn4 (langmodel)")
     parser.add_argument("--out", type=Path, help="write per-clip results as JSON lines")
     args = parser.parse_args()
     warps = [float(w) for w in args.warps.split(",")]
     extra = json.loads(args.options)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = langmodel.build_corpus(DEFAULT_CONFIG_DIR / "nlu", demo_products())
-        files = langmodel.write_model(corpus, Path(tmp))
+        files = langmodel.write_model(corpus, Path(tmp), args.lm)
         refs = dev_sentences(list(corpus.sentences))[: args.limit]
         clips = []
         for i, ref in enumerate(refs):
@@ -90,13 +91,19 @@ def main() -> None:
                     " ".join(w.split("(")[0] for w in hyp.split() if not w.startswith(("<", "[")))))
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    print(f"{len(refs)} dev sentences x {len(DEV_VOICES)} voices, options {extra}")
-    print("| voice | median F0 | " + " | ".join(f"warp {w}" for w in warps) + " |")
+    print(f"{len(refs)} dev sentences x {len(DEV_VOICES)} voices, options {extra}, "
+          f"language model {args.lm or langmodel.SMOOTHING}")
+    routed = all(w in warps for w in (1.0, *(f for _, f in sphinx.WARP_BANDS)))
+    for r in rows:  # what the app does: the warp its pitch band names
+        r["e_routed"] = r.get(f"e{sphinx.warp_for(r['f0'])}", 0)
+    print("| voice | median F0 | " + " | ".join(f"warp {w}" for w in warps)
+          + (" | by pitch band |" if routed else " |"))
     for voice, _ in DEV_VOICES + [("all", 0)]:
         sel = [r for r in rows if voice in ("all", r["voice"])]
         words = sum(r["words"] for r in sel)
         print(f"| {voice} | {statistics.median(r['f0'] for r in sel):.0f} Hz | " + " | ".join(
-            f"{100 * sum(r[f'e{w}'] for r in sel) / words:.1f}%" for w in warps) + " |")
+            f"{100 * sum(r[k] for r in sel) / words:.1f}%"
+            for k in [f"e{w}" for w in warps] + (["e_routed"] if routed else [])) + " |")
     print("mean decode ms: " + ", ".join(
         f"{w}: {1000 * statistics.mean(r[f's{w}'] for r in rows):.0f}" for w in warps))
 

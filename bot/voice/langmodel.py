@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.voice import ngram
+
 log = logging.getLogger(__name__)
 
 PHRASES_FILE = Path(__file__).with_name("data") / "phrases_en.txt"
 # Probability mass ArpaBoLM reserves for unseen n-grams (its default is 0.5); a sharper
 # model suits a small domain (bench/voice, 3 voices at 16 kHz: 0.5 -> 21.4%, 0.15 -> 19.2%).
 DISCOUNT_MASS = 0.15
+# How the n-gram model is estimated (see write_model).
+SMOOTHING = "arpabo"
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
           "eighteen", "nineteen")
@@ -255,37 +259,50 @@ class ModelFiles:
         return self.arpa.stem
 
 
-def write_model(corpus: Corpus, out_dir: Path) -> ModelFiles:
+def write_model(corpus: Corpus, out_dir: Path, smoothing: str | None = None) -> ModelFiles:
     """ARPA model and matching small dictionary for ``corpus`` (built only when missing).
+
+    ``smoothing`` is ``"kn3"``/``"kn4"`` (interpolated modified Kneser-Ney, ``bot.voice.ngram``,
+    of that order) or ``"arpabo"`` (pocketsphinx's ``ArpaBoLM`` trigram, ``DISCOUNT_MASS``);
+    ``SMOOTHING`` when None.
 
     The dictionary is restricted to the corpus words on purpose: pocketsphinx maps every
     dictionary word against a freshly built trie, which takes tens of seconds with the full
     135k-word dictionary and milliseconds with a few hundred words.
     """
-    from pocketsphinx.lm import ArpaBoLM
-
-    stem = f"domain-{corpus.digest}-{round(DISCOUNT_MASS * 100)}"
+    smoothing = smoothing or SMOOTHING
+    stem = f"domain-{corpus.digest}-{smoothing}-{round(DISCOUNT_MASS * 100)}"
     files = ModelFiles(out_dir / f"{stem}.arpa", out_dir / f"{stem}.dict")
     if files.arpa.exists() and files.dictionary.exists():
         return files
     if not corpus.sentences:
         raise ValueError("the domain corpus is empty")
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = ArpaBoLM(text="\n".join(corpus.sentences), add_start=True,
-                     discount_mass=DISCOUNT_MASS)
-    model.compute()
-    buf = io.StringIO()
-    model.write(buf)
+    arpa = _arpa(corpus.sentences, smoothing)
     vocabulary = {w for sentence in corpus.sentences for w in sentence.split()}
     with dictionary_path().open(encoding="utf-8", errors="replace") as fh:
         entries = [line for line in fh if line.split(" ", 1)[0].split("(", 1)[0] in vocabulary]
     # Write to temporary names then rename: another worker never reads half a model.
-    for path, text in ((files.dictionary, "".join(entries)), (files.arpa, buf.getvalue())):
+    for path, text in ((files.dictionary, "".join(entries)), (files.arpa, arpa)):
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     log.info("voice domain model %s: %d sentences", files.key, len(corpus.sentences))
     return files
+
+
+def _arpa(sentences: Sequence[str], smoothing: str) -> str:
+    if smoothing.startswith("kn"):
+        return ngram.arpa(sentences, order=int(smoothing[2:]))
+    if smoothing != "arpabo":
+        raise ValueError(f"unknown smoothing {smoothing!r}")
+    from pocketsphinx.lm import ArpaBoLM
+
+    model = ArpaBoLM(text="\n".join(sentences), add_start=True, discount_mass=DISCOUNT_MASS)
+    model.compute()
+    buf = io.StringIO()
+    model.write(buf)
+    return buf.getvalue()
 
 
 def nlu_signature(nlu_dir: Path | None) -> tuple[tuple[str, float], ...]:
