@@ -24,6 +24,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -49,21 +50,32 @@ class Result:
     """Latencies (seconds) of completed turns and errors seen."""
 
     latencies: list[float] = field(default_factory=list)
+    # Latencies per script step (index into SCRIPT): where in a conversation time goes.
+    by_step: dict[int, list[float]] = field(default_factory=dict)
     errors: int = 0
     started: float = 0.0
     ended: float = 0.0
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
         wall = max(self.ended - self.started, 1e-9)
 
-        def pct(p: float) -> float:
-            return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
+        def pct(p: float, values: list[float] = lat) -> float:
+            if not values:
+                return float("nan")
+            return values[min(len(values) - 1, int(p * len(values)))] * 1000
 
-        return {"turns": len(lat), "errors": self.errors, "seconds": round(wall, 2),
-                "turns_per_s": round(len(lat) / wall, 1), "p50_ms": round(pct(0.50), 1),
-                "p90_ms": round(pct(0.90), 1), "p99_ms": round(pct(0.99), 1),
-                "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else float("nan")}
+        steps = {f"{step} {SCRIPT[step]}": {"turns": len(v), "p50_ms": round(pct(0.50, sorted(v)), 1),
+                             "p99_ms": round(pct(0.99, sorted(v)), 1)}
+                 for step, v in sorted(self.by_step.items())}
+        out: dict[str, Any] = {
+            "turns": len(lat), "errors": self.errors, "seconds": round(wall, 2),
+            "turns_per_s": round(len(lat) / wall, 1), "p50_ms": round(pct(0.50), 1),
+            "p90_ms": round(pct(0.90), 1), "p99_ms": round(pct(0.99), 1),
+            "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else float("nan")}
+        if steps:
+            out["by_step"] = steps
+        return out
 
 
 def free_port() -> int:
@@ -106,6 +118,8 @@ async def chat_session(http: aiohttp.ClientSession, url: str, i: int, args: argp
                     break
                 if frame == {"type": "typing", "on": False}:
                     result.latencies.append(time.monotonic() - sent)
+                    result.by_step.setdefault(step % len(lines), []).append(
+                        result.latencies[-1])
                     break
             step += 1
             if args.think:
@@ -164,8 +178,8 @@ def start(flag: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-async def main_async(args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for kind, flag, path in (("chat", "--kefu", "/ws/chat"), ("echo", "--echo", "/ws/echo")):
         port = free_port()
         proc = start(flag, port, args)
