@@ -82,6 +82,34 @@ async def test_order_lookup_is_scoped_to_its_customer(uow) -> None:
         await orders.get_order(uow, order.number, customer_id=bob.id)
 
 
+async def test_order_with_several_lines_loads_them_all(uow) -> None:
+    ann = await _customer(uow)
+    for sku in ("MUG-1", "TEA-2", "POT-3"):
+        await customers.create_product(uow, customers.NewProduct(
+            sku=sku, name=sku.title(), price=Decimal("2.00"), stock=9, category="kitchen"),
+            actor="system")
+    order = await orders.place_order(
+        uow, ann.id, [orders.NewOrderLine("MUG-1", 1), orders.NewOrderLine("TEA-2", 2),
+                      orders.NewOrderLine("POT-3", 3)], "1 High St", actor="system")
+    for found in (await orders.get_order(uow, order.number, customer_id=ann.id),
+                  await orders.get_order(uow, order.number),
+                  await orders.get_order_by_id(uow, order.id)):
+        assert sorted((line.product.sku, line.quantity) for line in found.lines) == [
+            ("MUG-1", 1), ("POT-3", 3), ("TEA-2", 2)]
+
+
+async def test_identity_needs_the_email_and_one_of_its_orders(uow) -> None:
+    ann, bob = await _customer(uow), await _customer(uow, email="bob@example.com")
+    order = await _order(uow, ann.id)
+    assert (await customers.identify_by_order(uow, " Ann@Example.com", order.number)).id == ann.id
+    for email, number in (("bob@example.com", order.number),  # someone else's order
+                          ("nobody@example.com", order.number),
+                          ("ann@example.com", "KF-999999")):
+        with pytest.raises(CustomerNotFound):
+            await customers.identify_by_order(uow, email, number)
+    assert bob.id != ann.id
+
+
 async def test_cancel_only_before_shipping_and_stock_returns(uow) -> None:
     ann = await _customer(uow)
     first = await _order(uow, ann.id, quantity=3)
