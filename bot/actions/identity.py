@@ -65,12 +65,11 @@ class ValidateIdentityForm(FormValidationAction):
 
     async def _match(self, dispatcher: CollectingDispatcher, tracker: Tracker, email: str,
                      number: str) -> dict[str, Any]:
-        from crm_core.services import customers, orders
+        from crm_core.services import customers
 
         services = await self._svc()
         try:
-            customer = await customers.find_customer(services.uow(), email=email)
-            await orders.get_order(services.uow(), number, customer_id=customer.id)
+            customer = await customers.identify_by_order(services.uow(), email, number)
         except NotFound:
             # Same answer for "no such email", "no such order" and "someone else's order".
             attempts = int(tracker.get_slot("identity_attempts") or 0) + 1
@@ -110,14 +109,11 @@ class ActionVerifyIdentity(KefuAction):
         return events
 
     async def _link(self, tracker: Tracker) -> None:
-        from crm_core.services import conversations
-
         conversation_id = tracker.get_slot("conversation_id")
         if conversation_id is None:
             return
         try:
-            await conversations.link_customer((await self.services()).uow(),
-                                              int(conversation_id),
-                                              int(tracker.get_slot("customer_id")), actor="bot")
+            await (await self.services()).link_customer(
+                int(conversation_id), int(tracker.get_slot("customer_id")))
         except NotFound:
             pass  # a conversation this CRM does not know (an outside Rasa's sender)

@@ -65,6 +65,14 @@ class CustomerRepository(Repository):
         stmt = select(Customer).where(Customer.email == normalize_email(email))
         return (await self._session.scalars(stmt)).first()
 
+    async def get_by_email_and_order(self, email: str, order_number: str) -> Customer | None:
+        """The customer with this email who placed the order with this number, or None
+        (one query: the bot's identity check)."""
+        stmt = (select(Customer).join(Order, Order.customer_id == Customer.id)
+                .where(Customer.email == normalize_email(email),
+                       Order.number == order_number.strip()))
+        return (await self._session.scalars(stmt)).first()
+
     async def get_by_phone(self, phone: str) -> Customer | None:
         """The (oldest) customer with this phone number after normalisation, or None."""
         stmt = (select(Customer).where(Customer.phone == normalize_phone(phone))

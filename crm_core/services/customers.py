@@ -57,6 +57,17 @@ async def find_customer(uow: UnitOfWork, *, email: str | None = None,
     return customer
 
 
+async def identify_by_order(uow: UnitOfWork, email: str, order_number: str) -> Customer:
+    """The customer proven by an email on file plus the number of one of their orders.
+    ``CustomerNotFound`` alike for an unknown email, an unknown order and someone else's
+    order, so the answer tells a stranger nothing."""
+    async with uow:
+        customer = await uow.customers.get_by_email_and_order(email, order_number)
+    if customer is None:
+        raise CustomerNotFound(email)
+    return customer
+
+
 async def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     """The customer with this id; ``CustomerNotFound`` if none."""
     async with uow:
