@@ -9,7 +9,7 @@ once from the environment (``KEFU_*`` settings) on first use.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,25 @@ class ActionServices:
     # Returns recommend/'s ``RecommendationService`` when one runs (None otherwise).
     recommender: Callable[[], Any] | None = None
     faq: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Links a conversation to its verified customer. In process the dialogue engine's
+    # tracker store does it in its next group commit; None: the CRM service, in its own
+    # transaction.
+    customer_linker: Callable[[int, int], Awaitable[None]] | None = None
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work on the CRM."""
         return SqlUnitOfWork(self.session_factory)
+
+    async def link_customer(self, conversation_id: int, customer_id: int) -> None:
+        """Record that the conversation's customer is ``customer_id`` (committed on return;
+        ``NotFound`` for a conversation the CRM does not have)."""
+        if self.customer_linker is not None:
+            await self.customer_linker(conversation_id, customer_id)
+            return
+        from crm_core.services import conversations
+
+        await conversations.link_customer(self.uow(), conversation_id, customer_id,
+                                          actor="bot")
 
     def sla_policy(self) -> SlaPolicy:
         """The SLA policy from ``config/policies.yml`` (loaded once)."""

@@ -61,12 +61,14 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
     services.recommender = lambda: app.get(keys.RECOMMENDER)
+    store = CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None)
+    services.customer_linker = store.link_customer  # batched with the turns' writes
     domain = load_domain(config_dir / DOMAIN_FILE)
     return DialogueEngine(
         domain=domain, rules=load_rules(config_dir / RULES_FILE),
         actions=(team or TeamActions({})).merged(build_actions(services), domain.actions,
                                                   domain.forms),
-        store=CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None),
+        store=store,
         interpreter=AppInterpreter(app), locks=locks,  # type: ignore[arg-type]
         config=EngineConfig(max_message_chars=settings.max_message_chars),
     )

@@ -30,7 +30,7 @@ from bot.messages import BotMessage
 from bot.nlu.types import ParseResult
 from crm_core.domain.enums import Channel, ConversationStatus, MessageRole
 from crm_core.models import Conversation, DialogueEvent, Message, utcnow
-from crm_core.services import checks
+from crm_core.services import audit, checks, conversations
 
 _CHANNELS = {c.value for c in Channel}
 _EVENTS = DialogueEvent.__table__
@@ -65,6 +65,8 @@ class _WriteItem:
     ids: list[int] = field(default_factory=list)
     # A conversation to open (its row; conversation_id is set when it is inserted).
     new_conversation: dict[str, Any] | None = None
+    # The customer this conversation is now linked to (identity verified by an action).
+    customer_id: int | None = None
 
 
 def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
@@ -289,6 +291,10 @@ class CrmConversationStore:
                 result = await conn.execute(
                     insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.conversation_id), chunk)
                 returned.extend((row[0], row[1]) for row in result)
+            links = [(item.conversation_id, item.customer_id) for item in batch
+                     if item.customer_id is not None]
+            for chunk in _chunks(links):
+                await conversations.link_customers(conn, chunk, actor=audit.BOT)
         # Ids are unique and increasing per conversation; their order within the
         # statement is not promised, so they are matched by conversation. A batch holds
         # at most one item per conversation (its sender's turns never overlap).
@@ -297,6 +303,15 @@ class CrmConversationStore:
             ids.setdefault(conversation_id, []).append(event_id)
         for item in batch:
             item.ids = ids.get(item.conversation_id, [])
+
+    async def link_customer(self, conversation_id: int, customer_id: int) -> None:
+        """Link the conversation to its verified customer (with its audit entry) in the
+        next group commit; returns once committed. Done one unit of work per link, a
+        thousand customers verifying within seconds queued on SQLite's single writer and
+        the connection pool behind the turns' own writes."""
+        await self._enqueue(_WriteItem(conversation_id, [], [],
+                                       asyncio.get_running_loop().create_future(),
+                                       customer_id=customer_id))
 
     async def record_user(self, conv: StoredConversation, text: str, parse: ParseResult,
                           events: list[EventDict]) -> None:

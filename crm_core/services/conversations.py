@@ -3,7 +3,11 @@ to the queue, assign an agent, close."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crm_core.domain.enums import Channel, ConversationStatus, MessageRole
 from crm_core.errors import (
@@ -13,7 +17,7 @@ from crm_core.errors import (
     InvalidInput,
     RuleViolation,
 )
-from crm_core.models import Conversation, Message, utcnow
+from crm_core.models import AuditEntry, Conversation, Message, utcnow
 from crm_core.repositories import Page
 from crm_core.services import audit, checks
 from crm_core.unit_of_work import UnitOfWork
@@ -108,6 +112,33 @@ async def link_customer(uow: UnitOfWork, conversation_id: int, customer_id: int,
                      {"customer_id": customer_id})
         await uow.commit()
     return conversation
+
+
+async def link_customers(conn: AsyncConnection, links: Sequence[tuple[int, int]], *,
+                         actor: str) -> None:
+    """``link_customer`` for many ``(conversation_id, customer_id)`` pairs on an open
+    connection, inside the caller's transaction: the bot's group writer commits them with
+    the turns' messages instead of one unit of work each. The same rows result (the
+    conversation's customer and one audit entry per link); the customers must exist (the
+    foreign key holds), and ``ConversationNotFound`` names a conversation that does not."""
+    if not links:
+        return
+    table = Conversation.__table__
+    wanted = {conversation_id for conversation_id, _ in links}
+    found = set((await conn.execute(
+        select(table.c.id).where(table.c.id.in_(wanted)))).scalars())
+    if missing := wanted - found:
+        raise ConversationNotFound(min(missing))
+    await conn.execute(
+        update(table).where(table.c.id == bindparam("b_id"))
+        .values(customer_id=bindparam("b_customer")),
+        [{"b_id": conversation_id, "b_customer": customer_id}
+         for conversation_id, customer_id in links])
+    now = utcnow()
+    await conn.execute(insert(AuditEntry.__table__), [
+        {"actor": actor, "action": "conversation.identify", "entity": "conversation",
+         "entity_id": str(conversation_id), "at": now, "details": {"customer_id": customer_id}}
+        for conversation_id, customer_id in links])
 
 
 async def hand_off(uow: UnitOfWork, conversation_id: int, reason: str, *,

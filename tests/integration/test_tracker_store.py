@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bot.dialogue.store_sql import CrmConversationStore
 from bot.messages import BotMessage
 from bot.nlu.types import Intent, ParseResult, Sentiment
 from crm_core.db import create_engine, create_session_factory
 from crm_core.domain.enums import ConversationStatus, MessageRole
-from crm_core.models import Conversation, Message
+from crm_core.errors import ConversationNotFound
+from crm_core.models import AuditEntry, Conversation, Customer, Message
 from crm_core.schema import upgrade
 
 
@@ -73,5 +74,36 @@ async def test_closed_conversation_and_other_workers_events(sqlite_url: str) -> 
         fresh = await store.load("ann", "web")
         assert fresh.conversation_id != first.conversation_id and fresh.events == []
         assert await store.peek("nobody", "web") == []
+    finally:
+        await engine.dispose()
+
+
+async def test_customer_links_join_the_group_commit(database_url: str) -> None:
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    store = CrmConversationStore(create_session_factory(engine), single_worker=True)
+    try:
+        async with engine.begin() as conn:
+            ids = (await conn.execute(insert(Customer).returning(Customer.id), [
+                {"name": f"C{i}", "email": f"c{i}@example.com"} for i in range(3)])).scalars()
+            customer_ids = list(ids)
+        convs = [await store.load(f"linker-{i}", "web") for i in range(3)]
+        # Linked concurrently (one commit); a conversation the CRM lacks fails alone.
+        outcomes = await asyncio.gather(
+            *(store.link_customer(c.conversation_id, cid)
+              for c, cid in zip(convs, customer_ids, strict=True)),
+            store.link_customer(10**9, customer_ids[0]), return_exceptions=True)
+        assert outcomes[:3] == [None, None, None]
+        assert isinstance(outcomes[3], ConversationNotFound)
+        async with engine.connect() as conn:
+            linked = dict((await conn.execute(
+                select(Conversation.id, Conversation.customer_id))).all())
+            audit = (await conn.execute(
+                select(AuditEntry.actor, AuditEntry.action, AuditEntry.entity_id,
+                       AuditEntry.details))).all()
+        assert [linked[c.conversation_id] for c in convs] == customer_ids
+        assert sorted(audit) == sorted(
+            ("bot", "conversation.identify", str(c.conversation_id), {"customer_id": cid})
+            for c, cid in zip(convs, customer_ids, strict=True))
     finally:
         await engine.dispose()
