@@ -89,13 +89,4 @@ def suggestion_buttons(parse: ParseResult, guesses: list[Intent], language: str,
 def negative_streak(tracker: DialogueTracker, config: FallbackConfig = FallbackConfig()) -> int:
     """How many user turns since the session start (or the bot was resumed) were strongly
     negative."""
-    count = 0
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind in ("session_started", "restart", "resume"):
-            break
-        if kind == "user":
-            score = ((event.get("parse_data") or {}).get("sentiment") or {}).get("score")
-            if score is not None and score <= config.negative_score:
-                count += 1
-    return count
+    return sum(1 for score in tracker.sentiments if score <= config.negative_score)

@@ -85,6 +85,9 @@ class DialogueTracker:
     active_loop: str | None = None
     latest_action_name: str | None = None
     latest_input_channel: str | None = None
+    # Sentiment scores of the user turns since the session started or the bot resumed
+    # (kept as events are applied, so a long chat is not rescanned every turn).
+    sentiments: list[float] = field(default_factory=list)
 
     @classmethod
     def from_events(cls, sender_id: str, domain: Domain,
@@ -117,6 +120,9 @@ class DialogueTracker:
         if kind == "user":
             self.latest_message = {"text": event.get("text"), **(event.get("parse_data") or {})}
             self.latest_input_channel = event.get("input_channel")
+            score = (self.latest_message.get("sentiment") or {}).get("score")
+            if score is not None:
+                self.sentiments.append(float(score))
         elif kind == "action":
             self.latest_action_name = event.get("name")
             if self.followup_action == event.get("name"):
@@ -129,6 +135,7 @@ class DialogueTracker:
             self.paused = True
         elif kind == "resume":
             self.paused = False
+            self.sentiments = []
         elif kind == "followup":
             self.followup_action = event.get("name")
         elif kind in ("restart", "session_started"):
@@ -146,6 +153,7 @@ class DialogueTracker:
         self.paused = False
         self.active_loop = None
         self.followup_action = None
+        self.sentiments = []
 
     def get_slot(self, name: str) -> Any:
         """A slot's value, or None."""

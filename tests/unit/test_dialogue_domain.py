@@ -86,3 +86,20 @@ def test_malformed_files_are_invalid_input() -> None:
         parse_domain({"slots": {"x": {"mappings": [{"no_type": 1}]}}})
     with pytest.raises(InvalidInput):
         parse_rules({"rules": [{"rule": "odd", "steps": [{"action": "utter_greet"}]}]})
+
+
+def test_negative_streak_counts_this_session_and_restarts_on_resume() -> None:
+    from bot.dialogue.fallback import negative_streak
+    from bot.dialogue.tracker import DialogueTracker, resumed, session_started
+
+    def user(score: float) -> dict:
+        return {"event": "user", "text": "x", "parse_data": {"sentiment": {"score": score}}}
+
+    events = [user(-0.9), session_started(), user(-0.8), user(0.4), user(-0.6)]
+    tracker = DialogueTracker.from_events("ann", DOMAIN, events)
+    assert negative_streak(tracker) == 2  # the turn before the session start is not counted
+    tracker.update(resumed())
+    assert negative_streak(tracker) == 0
+    tracker.update(user(-0.7))
+    assert negative_streak(tracker) == 1
+    assert negative_streak(DialogueTracker.from_events("ann", DOMAIN, tracker.events)) == 1
