@@ -2,7 +2,7 @@
 AudioSocket end of caller speech -> first reply audio frame.
 
     .venv/bin/python bench/voice/bench_voice.py [--voices 6] [--limit 50] [--generic-limit 20]
-        [--calls 10] [--rates 16000,8000] [--no-warp]
+        [--calls 10] [--rates 16000,8000] [--no-warp] [--seed 1]
 
 Speech is synthesised with espeak-ng voices at run time (nothing downloaded). The domain
 model is built from config/nlu (the real NLU training data) plus kefu's phrase list; the
@@ -74,7 +74,7 @@ def demo_products() -> list[str]:
 
 
 def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
-                generic_limit: int, rates: list[int], warp: bool = True) -> None:
+                generic_limit: int, rates: list[int], warp: bool = True, seed: int = 1) -> None:
     model = DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache, products=demo_products())
     domain = PocketsphinxSTT(model, pool_size=1, **({} if warp else {"warp_bands": ()}))
     generic = PocketsphinxSTT(None, pool_size=1, name="kefu.pocketsphinx_generic.v1")
@@ -84,8 +84,9 @@ def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
     corpus = set(langmodel.build_corpus(DEFAULT_CONFIG_DIR / "nlu", demo_products()).sentences)
     verbatim = sum(r in corpus for r in refs)
     print(f"{len(refs)} sentences x {len(voices)} voices; {verbatim} occur verbatim in the "
-          f"domain corpus; domain decoder warp bands {domain.warp_bands or 'none'}\n")
-    clips = [(i, r, espeak.synthesize(r, voice=v, words_per_minute=s))
+          f"domain corpus; domain decoder warp bands {domain.warp_bands or 'none'}; "
+          f"espeak-ng seed {seed}\n")
+    clips = [(i, r, espeak.synthesize(r, voice=v, words_per_minute=s, seed=seed))
              for i, r in enumerate(refs) for v, s in voices]
     print("| model | rate | sentences | utterances | WER | recognition mean | p50 | p95 |")
     print("|---|---|---|---|---|---|---|---|")
@@ -204,13 +205,15 @@ def main() -> None:
     parser.add_argument("--generic-limit", type=int, default=20,
                         help="sentences for the (slow) generic model; domain runs on all")
     parser.add_argument("--rates", default="16000,8000")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="espeak-ng random seed (voice variants' breath and flutter)")
     parser.add_argument("--no-warp", action="store_true",
                         help="domain decoder without the pitch-chosen frequency warp")
     args = parser.parse_args()
     refs = sentences(args.limit)
     with tempfile.TemporaryDirectory() as tmp:
         recognition(refs, VOICES[: args.voices], Path(tmp), min(args.generic_limit, len(refs)),
-                    [int(r) for r in args.rates.split(",")], warp=not args.no_warp)
+                    [int(r) for r in args.rates.split(",")], warp=not args.no_warp, seed=args.seed)
         if args.calls:
             asyncio.run(audiosocket_latency(refs, args.calls, Path(tmp)))
 

@@ -1,6 +1,7 @@
 """Choosing recogniser settings without touching the benchmark's sentences or voices.
 
     .venv/bin/python bench/voice/tune_voice.py [--warps 1.0,1.06,1.12,1.18] [--limit 50]
+        [--lm kn3] [--seed 1]
 
 The development set is disjoint from ``bench_voice.py``'s: 25 sentences written for tuning
 (``dev_sentences.txt``, none in the benchmark, none in the corpus) plus 25 drawn from the
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--warps", default="1.0,1.06,1.12,1.18")
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--options", default="{}", help="extra decoder options, JSON")
+    parser.add_argument("--seed", type=int, default=1, help="espeak-ng random seed")
     parser.add_argument("--lm", default=None, help="smoothing: arpabo, kn3, kn4 (langmodel)")
     parser.add_argument("--out", type=Path, help="write per-clip results as JSON lines")
     args = parser.parse_args()
@@ -74,8 +76,8 @@ def main() -> None:
         clips = []
         for i, ref in enumerate(refs):
             for voice, wpm in DEV_VOICES:
-                audio = va.resample(espeak.synthesize(ref, voice=voice, words_per_minute=wpm),
-                                    va.STT_RATE)
+                audio = va.resample(espeak.synthesize(ref, voice=voice, words_per_minute=wpm,
+                                                      seed=args.seed), va.STT_RATE)
                 pcm = sphinx.add_comfort_noise(sphinx.pad(audio.pcm, sphinx.PAD_SECONDS),
                                                sphinx.COMFORT_NOISE)
                 clips.append((i, ref, voice, pcm))

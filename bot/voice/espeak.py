@@ -44,6 +44,7 @@ class _Library:
         ]
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        self.lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
         data = espeakng_loader.get_data_path().encode()
         self.rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if self.rate <= 0:
@@ -57,8 +58,10 @@ class _Library:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0
 
-    def synth(self, text: str, voice: str, words_per_minute: int) -> Audio:
+    def synth(self, text: str, voice: str, words_per_minute: int, seed: int | None) -> Audio:
         self._chunks = []
+        if seed is not None:
+            self.lib.espeak_ng_SetRandSeed(seed)
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise EngineUnavailable("kefu.espeak.v1", f"no espeak-ng voice {voice!r}")
         self.lib.espeak_SetParameter(ESPEAK_RATE, words_per_minute, 0)
@@ -86,12 +89,22 @@ def _get_library() -> _Library | None:
     return _library
 
 
-def synthesize(text: str, *, voice: str = "en-us", words_per_minute: int = 175) -> Audio:
-    """Speak ``text`` with an espeak-ng voice; returns PCM at espeak's rate (22050 Hz)."""
+def synthesize(
+    text: str, *, voice: str = "en-us", words_per_minute: int = 175, seed: int | None = None,
+) -> Audio:
+    """Speak ``text`` with an espeak-ng voice; returns PCM at espeak's rate (22050 Hz).
+
+    Voice variants with breath or flutter (``+f2``, ``+f3``, ...) draw random numbers, so the
+    same text sounds slightly different on every run; a ``seed`` makes a process's sequence of
+    calls exactly reproducible (benchmarks need that: unseeded, one voice's word error rate
+    moved by four points between two runs). espeak-ng also keeps some waveform state from
+    call to call, so the same seeded call can still differ within one process. The
+    command-line fallback ignores the seed.
+    """
     with _lock:
         library = _get_library()
         if library is not None:
-            return library.synth(text, voice, words_per_minute)
+            return library.synth(text, voice, words_per_minute, seed)
     return _synthesize_cli(text, voice, words_per_minute)
 
 

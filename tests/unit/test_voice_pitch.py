@@ -3,7 +3,10 @@ for espeak-ng's male and female voices, cheap, and mapped to warp bands as confi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,3 +53,21 @@ def test_warp_bands() -> None:
         [1.0, 1.0, 1.18, 1.18, 1.25]
     assert warp_for(200.0, ()) == 1.0
     assert WARP_BANDS
+
+
+SEEDED_RUN = """
+import hashlib
+from bot.voice import espeak
+digest = hashlib.sha256()
+for voice in ("en-us+f3", "en-gb-x-rp+f2", "en-us"):
+    digest.update(espeak.synthesize("the item arrived damaged", voice=voice, seed=7).pcm)
+print(digest.hexdigest())
+"""
+
+
+def test_seeded_espeak_runs_are_reproducible() -> None:
+    """Benchmarks synthesise their clips in a fixed order with a seed: same audio every run."""
+    runs = {subprocess.run([sys.executable, "-c", SEEDED_RUN], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).resolve().parents[2]).stdout
+            for _ in range(3)}
+    assert len(runs) == 1
