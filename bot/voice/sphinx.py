@@ -54,10 +54,11 @@ DECODER_OPTIONS: dict[str, object] = {"pl_window": 0, "wip": 0.2}
 # compressed by 1.18 (``warp_type=inverse_linear``), everyone else unwarped. Higher voices
 # have higher formants than the mostly male speech the en-us acoustic model was trained on.
 # Chosen in bench/voice/tune_voice.py on sentences and voices the benchmark does not use:
-# three female variants 21.3/44.7/20.2% -> 19.9/34.3/15.9% word errors at 1.18 (1.12: 21.0/
-# 36.3/17.6%, 1.24: 20.2/31.4/18.7%); male voices get worse above 1.06 (+m7 31.4 -> 42.1%),
-# hence a band rather than one warp for all. One decoder per band per worker; the pitch
-# estimate costs a few milliseconds.
+# three female variants 21.3/44.7/21.0% -> 19.9/34.3/18.4% word errors at 1.18 (1.12 and
+# 1.24 within noise of it); male voices get worse above 1.06 (+m7 31.4 -> 42.1%), hence a
+# band rather than one warp for all. bench/voice on the same audio: 9.8% -> 7.7% (+f3 19.4 ->
+# 11.0%, +f2 14.8 -> 10.2%, male voices unchanged). One decoder per band per worker; the
+# pitch estimate costs a few milliseconds.
 WARP_BANDS: tuple[tuple[float, float], ...] = ((150.0, 1.18),)
 
 
