@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     config_dir: Path = DEFAULT_CONFIG_DIR
     max_message_chars: int = Field(default=2000, ge=1, le=100_000)
+    nlu_worker: bool = Field(
+        default=False,
+        description="Parse chat messages in a process of its own: NLU then runs on a second "
+        "core beside the event loop (the process loads the model once more, ~0.3 GB).",
+    )
     log_level: str = "INFO"
     recommender: str = Field(
         default="kefu.ease.v1",

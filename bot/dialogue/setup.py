@@ -3,7 +3,7 @@ that builds the engine and puts it at ``keys.MESSAGE_HANDLER``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,11 @@ class AppInterpreter:
         """Parse with the loaded model (or the basic interpreter)."""
         interpreter = self._app.get(keys.INTERPRETER)
         return (interpreter or self._basic).parse(text)
+
+    def offload(self) -> Callable[[list[str]], Awaitable[list[ParseResult]]] | None:
+        """The NLU worker process's ``parse_batch`` when one runs (``nlu_worker``)."""
+        worker = self._app.get(keys.NLU_WORKER)
+        return worker.parse_batch if worker is not None else None
 
     def parse_batch(self, texts: list[str]) -> list[ParseResult]:
         """Parse several messages in one call (the loaded model vectorises them)."""

@@ -53,7 +53,16 @@ async def nlu_ctx(app: web.Application) -> AsyncIterator[None]:
 
         await feed_crm_lookups(interpreter, app[keys.SESSION_FACTORY])
     app[keys.INTERPRETER] = interpreter
+    worker = None
+    if settings.nlu_worker:
+        from bot.nlu.worker import NluWorker
+
+        worker = NluWorker(model_dir, interpreter)
+        await worker.start()
+        app[keys.NLU_WORKER] = worker
     yield
+    if worker is not None:
+        await worker.close()
 
 
 async def health(request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.messages import MessageHandler
     from bot.gateway.openapi import OpenApiDocument
     from bot.nlu.types import Interpreter
+    from bot.nlu.worker import NluWorker
     from bot.settings import Settings
     from crm_core.domain import SlaPolicy
     from recommend.service import RecommendationService
@@ -31,6 +32,8 @@ DB_ENGINE: web.AppKey["AsyncEngine"] = web.AppKey("db_engine")
 SESSION_FACTORY: web.AppKey["async_sessionmaker"] = web.AppKey("session_factory")
 # NLU model loaded once per worker (bot/nlu).
 INTERPRETER: web.AppKey["Interpreter"] = web.AppKey("interpreter")
+# The same model in a process of its own for the chat turns' NLU (settings.nlu_worker).
+NLU_WORKER: web.AppKey["NluWorker"] = web.AppKey("nlu_worker")
 # The one message pipeline every channel feeds (bot dialogue engine).
 MESSAGE_HANDLER: web.AppKey["MessageHandler"] = web.AppKey("message_handler")
 # Where the bot hands conversations to humans (routing queue, or tickets as a fallback).

@@ -45,6 +45,13 @@ class KefuInterpreter:
         for extractor in extractors:
             extractor.set_lookup(name, values)
 
+    def runtime_lookups(self) -> dict[str, list[str]]:
+        """The run-time lookup tables fed so far (``set_lookup``), by name."""
+        tables: dict[str, list[str]] = {}
+        for extractor in self.pipeline.find(LookupEntityExtractor):
+            tables.update({k: list(v) for k, v in extractor.runtime_tables_.items()})
+        return tables
+
     def parse(self, text: str) -> ParseResult:
         """Understand one message; on any internal error, return ``nlu_fallback``."""
         return self.parse_batch([text])[0]

@@ -72,3 +72,18 @@ async def _customer_id(client, email: str) -> int:
 
     factory = client.server.app[keys.SESSION_FACTORY]
     return (await customers.find_customer(SqlUnitOfWork(factory), email=email)).id
+
+
+async def test_order_status_with_nlu_in_a_worker_process(aiohttp_client, sqlite_url: str,
+                                                          seeded: Seeded, tmp_path,
+                                                          nlu_model_dir) -> None:
+    from bot.gateway import keys
+
+    client = await aiohttp_client(chat_app_with_nlu(sqlite_url, tmp_path, nlu_model_dir,
+                                                    nlu_worker=True))
+    worker = client.app[keys.NLU_WORKER]
+    assert worker.alive
+    reply = await say(client, "w1", f"hi, where is my order {seeded.ann_shipped}?")
+    assert "email" in reply.lower()
+    assert "TRACK-ANN-1" in await say(client, "w1", "my email is ann@example.com")
+    assert client.app[keys.MESSAGE_HANDLER].parser.batches >= 2
