@@ -7,7 +7,14 @@ WebSocket server in the same run, as the ceiling.
 
 ``--think 0``: every session sends its next message as soon as the answer arrives
 (throughput). ``--think S``: a message every S seconds per session (latency under a
-steady load). Prints turns/s and p50/p90/p99 turn latency for both servers.
+steady load). Prints turns/s and p50/p90/p99 turn latency for both servers, and per
+script step for kefu.
+
+Sessions start at random within the first ``--think`` seconds by default, so they all
+reach the same script step within the same few seconds ("lockstep": e.g. 1,000 identity
+checks within 5 s). ``--ramp R`` starts them over R seconds instead (R = 35 spreads them
+over the script's whole cycle: a steady mix of steps) and counts only the turns sent after
+the ramp, for ``--duration`` seconds.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ class Result:
     # Latencies per script step (index into SCRIPT): where in a conversation time goes.
     by_step: dict[int, list[float]] = field(default_factory=dict)
     errors: int = 0
+    # Every completed turn, the ramp's too (the CPU figures are per turn served).
+    served: int = 0
     started: float = 0.0
     ended: float = 0.0
 
@@ -103,7 +112,7 @@ async def chat_session(http: aiohttp.ClientSession, url: str, i: int, args: argp
     customer = i % 50
     lines = [s.format(order=order_number(customer), email=f"bench-{customer}@example.com")
              for s in SCRIPT]
-    await asyncio.sleep(random.random() * args.think)  # spread the sessions' phases
+    await asyncio.sleep(random.random() * ramp(args))  # spread the sessions' phases
     async with http.ws_connect(url, max_msg_size=0) as ws:
         await ws.send_json({"type": "hello"})
         await ws.receive_json()
@@ -117,9 +126,11 @@ async def chat_session(http: aiohttp.ClientSession, url: str, i: int, args: argp
                     result.errors += 1
                     break
                 if frame == {"type": "typing", "on": False}:
-                    result.latencies.append(time.monotonic() - sent)
-                    result.by_step.setdefault(step % len(lines), []).append(
-                        result.latencies[-1])
+                    result.served += 1
+                    if sent >= result.started:
+                        result.latencies.append(time.monotonic() - sent)
+                        result.by_step.setdefault(step % len(lines), []).append(
+                            result.latencies[-1])
                     break
             step += 1
             if args.think:
@@ -128,13 +139,15 @@ async def chat_session(http: aiohttp.ClientSession, url: str, i: int, args: argp
 
 async def echo_session(http: aiohttp.ClientSession, url: str, args: argparse.Namespace,
                        result: Result, stop_at: float) -> None:
-    await asyncio.sleep(random.random() * args.think)
+    await asyncio.sleep(random.random() * ramp(args))
     async with http.ws_connect(url) as ws:
         while time.monotonic() < stop_at:
             sent = time.monotonic()
             await ws.send_str(json.dumps({"type": "message", "text": "where is my order?"}))
             await ws.receive_str()
-            result.latencies.append(time.monotonic() - sent)
+            result.served += 1
+            if sent >= result.started:
+                result.latencies.append(time.monotonic() - sent)
             if args.think:
                 await asyncio.sleep(max(0.0, args.think - (time.monotonic() - sent)))
 
@@ -143,7 +156,8 @@ async def drive(kind: str, url: str, args: argparse.Namespace) -> Result:
     result = Result()
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
-        result.started = time.monotonic()
+        # Turns sent before ``started`` (during an explicit ramp) are not counted.
+        result.started = time.monotonic() + (args.ramp or 0.0)
         stop_at = result.started + args.duration
         if kind == "chat":
             jobs = [chat_session(http, url, i, args, result, stop_at)
@@ -156,6 +170,11 @@ async def drive(kind: str, url: str, args: argparse.Namespace) -> Result:
     return result
 
 
+def ramp(args: argparse.Namespace) -> float:
+    """Seconds over which the sessions start."""
+    return args.think if args.ramp is None else args.ramp
+
+
 def nlu_description(data_dir: Path) -> str:
     """The description line of the NLU model kefu served (its pipeline config)."""
     meta = data_dir / "models" / "nlu" / "metadata.json"
@@ -165,9 +184,17 @@ def nlu_description(data_dir: Path) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+    """User + system CPU time so far of a process and its live children (the NLU worker)
+    (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            try:
+                total += cpu_seconds(int(child))
+            except FileNotFoundError:  # exited meanwhile
+                pass
+    return total
 
 
 def start(flag: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
@@ -175,6 +202,8 @@ def start(flag: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
            "--data-dir", args.data_dir]
     if args.redis_url and flag == "--kefu":
         cmd += ["--redis-url", args.redis_url]
+    if args.nlu_worker and flag == "--kefu":
+        cmd += ["--nlu-worker"]
     return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
@@ -186,18 +215,18 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         try:
             await wait_up(f"http://127.0.0.1:{port}" + ("/health" if kind == "chat" else path))
             if kind == "chat":  # warm up the NLU model and the database
-                warm = argparse.Namespace(**{**vars(args), "think": 0, "rounds": 1})
+                warm = argparse.Namespace(**{**vars(args), "think": 0, "rounds": 1, "ramp": None})
                 await drive(kind, f"ws://127.0.0.1:{port}{path}",
                             argparse.Namespace(**{**vars(warm), "sessions": 2, "duration": 30}))
             cpu_before, client_before = cpu_seconds(proc.pid), time.process_time()
-            out[kind] = (await drive(kind, f"ws://127.0.0.1:{port}{path}", args)).summary()
+            result = await drive(kind, f"ws://127.0.0.1:{port}{path}", args)
+            out[kind] = result.summary()
             cpu = cpu_seconds(proc.pid) - cpu_before
             client = time.process_time() - client_before
             # The load generator shares the cores: its own CPU per turn, to rule it out.
-            out[kind]["client_cpu_ms_per_turn"] = round(
-                1000 * client / max(out[kind]["turns"], 1), 3)
+            out[kind]["client_cpu_ms_per_turn"] = round(1000 * client / max(result.served, 1), 3)
             out[kind]["server_cpu_s"] = round(cpu, 2)
-            out[kind]["server_cpu_ms_per_turn"] = round(1000 * cpu / max(out[kind]["turns"], 1), 3)
+            out[kind]["server_cpu_ms_per_turn"] = round(1000 * cpu / max(result.served, 1), 3)
             out[kind]["load_avg_1m_after"] = os.getloadavg()[0]
         finally:
             proc.terminate()
@@ -216,10 +245,15 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds between one session's messages (0: closed loop)")
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--ramp", type=float, default=None,
+                        help="start the sessions over this many seconds and measure after "
+                             "(default: within --think seconds, measured from the start)")
     parser.add_argument("--rounds", type=int, default=0,
                         help="stop a session after this many passes of the script (0: no limit)")
     parser.add_argument("--db", default="var/bench/chat.sqlite3")
     parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--nlu-worker", action="store_true",
+                        help="kefu parses in a process of its own (KEFU_NLU_WORKER=1)")
     parser.add_argument("--data-dir", default=str(ROOT / "var" / "bench" / "chat-data"),
                         help="kefu's data dir (its NLU model: the default pipeline)")
     args = parser.parse_args()

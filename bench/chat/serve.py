@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--db", default="var/bench/chat.sqlite3")
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench" / "chat-data")
+    parser.add_argument("--nlu-worker", action="store_true",
+                        help="parse in a process of its own (settings.nlu_worker)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.echo:
@@ -105,6 +107,7 @@ def main() -> None:
         app.router.add_get("/ws/echo", echo)
     else:
         from bot.gateway.app import create_app
+        from bot.gateway.serve import settle_gc
         from bot.settings import Settings
 
         url = f"sqlite+aiosqlite:///{Path(args.db).resolve()}"
@@ -113,8 +116,9 @@ def main() -> None:
         asyncio.run(seed(url))
         drop_stale_model(args.data_dir)
         app = create_app(Settings(database_url=url, redis_url=args.redis_url,
-                                  data_dir=args.data_dir,
+                                  data_dir=args.data_dir, nlu_worker=args.nlu_worker,
                                   secret_key="bench-secret-key-0123456789-abcdefgh"))
+        app.on_startup.append(settle_gc)  # as `kefu serve` does
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 
