@@ -47,9 +47,15 @@ class BatchingParser:
         return await future
 
     def _take(self) -> list[tuple[str, asyncio.Future[ParseResult]]]:
-        batch = self._pending[:self.max_batch]
-        del self._pending[:self.max_batch]
-        return [(t, f) for t, f in batch if not f.cancelled()]
+        """The next batch of turns still waiting ([] when none is left)."""
+        while self._pending:
+            batch = self._pending[:self.max_batch]
+            del self._pending[:self.max_batch]
+            live = [(t, f) for t, f in batch if not f.cancelled()]
+            if live:
+                self.batches += 1
+                return live
+        return []
 
     def _flush(self) -> None:
         self._scheduled = False
@@ -59,11 +65,7 @@ class BatchingParser:
                 self._offloading = asyncio.get_running_loop().create_task(
                     self._run_offloaded(offload))
             return
-        while self._pending:
-            live = self._take()
-            if not live:
-                continue
-            self.batches += 1
+        while live := self._take():
             try:
                 results: list[Any] = self.interpreter.parse_batch(  # type: ignore[attr-defined]
                     [t for t, _ in live])
@@ -74,11 +76,7 @@ class BatchingParser:
 
     async def _run_offloaded(self, offload: Any) -> None:
         """Parse queued batches in the worker process, one in flight at a time."""
-        while self._pending:
-            live = self._take()
-            if not live:
-                continue
-            self.batches += 1
+        while live := self._take():
             try:
                 results = await offload([t for t, _ in live])
             except Exception as exc:  # noqa: BLE001 - every waiting turn gets the error
