@@ -2,7 +2,7 @@
 AudioSocket end of caller speech -> first reply audio frame.
 
     .venv/bin/python bench/voice/bench_voice.py [--voices 6] [--limit 50] [--generic-limit 20]
-        [--calls 10] [--rates 16000,8000] [--no-warp] [--seed 1]
+        [--calls 10] [--rates 16000,8000] [--no-warp] [--seed 1] [--generic-weight 0.1]
 
 Speech is synthesised with espeak-ng voices at run time (nothing downloaded). The domain
 model is built from config/nlu (the real NLU training data) plus kefu's phrase list; the
@@ -76,6 +76,7 @@ def demo_products() -> list[str]:
 def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
                 generic_limit: int, rates: list[int], warp: bool = True, seed: int = 1) -> None:
     model = DomainModel(DEFAULT_CONFIG_DIR / "nlu", cache, products=demo_products())
+    files = model.files()
     domain = PocketsphinxSTT(model, pool_size=1, **({} if warp else {"warp_bands": ()}))
     generic = PocketsphinxSTT(None, pool_size=1, name="kefu.pocketsphinx_generic.v1")
     domain.warm()
@@ -85,7 +86,7 @@ def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
     verbatim = sum(r in corpus for r in refs)
     print(f"{len(refs)} sentences x {len(voices)} voices; {verbatim} occur verbatim in the "
           f"domain corpus; domain decoder warp bands {domain.warp_bands or 'none'}; "
-          f"espeak-ng seed {seed}\n")
+          f"espeak-ng seed {seed}; model {files.key if files else None}\n")
     clips = [(i, r, espeak.synthesize(r, voice=v, words_per_minute=s, seed=seed))
              for i, r in enumerate(refs) for v, s in voices]
     print("| model | rate | sentences | utterances | WER | recognition mean | p50 | p95 |")
@@ -207,10 +208,13 @@ def main() -> None:
     parser.add_argument("--rates", default="16000,8000")
     parser.add_argument("--seed", type=int, default=1,
                         help="espeak-ng random seed (voice variants' breath and flutter)")
+    parser.add_argument("--generic-weight", type=float, default=langmodel.GENERIC_WEIGHT,
+                        help="share of the generic model mixed into the domain model (0: none)")
     parser.add_argument("--no-warp", action="store_true",
                         help="domain decoder without the pitch-chosen frequency warp")
     args = parser.parse_args()
     refs = sentences(args.limit)
+    langmodel.GENERIC_WEIGHT = args.generic_weight  # DomainModel builds with the default
     with tempfile.TemporaryDirectory() as tmp:
         recognition(refs, VOICES[: args.voices], Path(tmp), min(args.generic_limit, len(refs)),
                     [int(r) for r in args.rates.split(",")], warp=not args.no_warp, seed=args.seed)

@@ -1,7 +1,7 @@
 """Choosing recogniser settings without touching the benchmark's sentences or voices.
 
     .venv/bin/python bench/voice/tune_voice.py [--warps 1.0,1.06,1.12,1.18] [--limit 50]
-        [--lm kn3] [--seed 1]
+        [--lm kn3] [--seed 1] [--generic-weight 0.1]
 
 The development set is disjoint from ``bench_voice.py``'s: 25 sentences written for tuning
 (``dev_sentences.txt``, none in the benchmark, none in the corpus) plus 25 drawn from the
@@ -65,13 +65,15 @@ def main() -> None:
     parser.add_argument("--options", default="{}", help="extra decoder options, JSON")
     parser.add_argument("--seed", type=int, default=1, help="espeak-ng random seed")
     parser.add_argument("--lm", default=None, help="smoothing: arpabo, kn3, kn4 (langmodel)")
+    parser.add_argument("--generic-weight", type=float, default=None,
+                        help="share of the generic model in the mix (langmodel.GENERIC_WEIGHT)")
     parser.add_argument("--out", type=Path, help="write per-clip results as JSON lines")
     args = parser.parse_args()
     warps = [float(w) for w in args.warps.split(",")]
     extra = json.loads(args.options)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = langmodel.build_corpus(DEFAULT_CONFIG_DIR / "nlu", demo_products())
-        files = langmodel.write_model(corpus, Path(tmp), args.lm)
+        files = langmodel.write_model(corpus, Path(tmp), args.lm, args.generic_weight)
         refs = dev_sentences(list(corpus.sentences))[: args.limit]
         clips = []
         for i, ref in enumerate(refs):
@@ -94,7 +96,7 @@ def main() -> None:
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     print(f"{len(refs)} dev sentences x {len(DEV_VOICES)} voices, options {extra}, "
-          f"language model {args.lm or langmodel.SMOOTHING}")
+          f"language model {files.key}")
     routed = all(w in warps for w in (1.0, *(f for _, f in sphinx.WARP_BANDS)))
     for r in rows:  # what the app does: the warp its pitch band names
         r["e_routed"] = r.get(f"e{sphinx.warp_for(r['f0'])}", 0)
