@@ -3,6 +3,7 @@ AudioSocket end of caller speech -> first reply audio frame.
 
     .venv/bin/python bench/voice/bench_voice.py [--voices 6] [--limit 50] [--generic-limit 20]
         [--calls 10] [--rates 16000,8000] [--no-warp] [--seed 1] [--generic-weight 0.1]
+        [--options '{"beam": 1e-48}']
 
 Speech is synthesised with espeak-ng voices at run time (nothing downloaded). The domain
 model is built from config/nlu (the real NLU training data) plus kefu's phrase list; the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bot.messages import BotMessage, UserMessage  # noqa: E402
 from bot.settings import DEFAULT_CONFIG_DIR  # noqa: E402
 from bot.voice import audio as va  # noqa: E402
-from bot.voice import espeak, langmodel  # noqa: E402
+from bot.voice import espeak, langmodel, sphinx  # noqa: E402
 from bot.voice.sphinx import DomainModel, PocketsphinxSTT  # noqa: E402
 
 # espeak-ng voices and speeds: US and British English, male and female variants, the Klatt
@@ -86,7 +88,8 @@ def recognition(refs: list[str], voices: list[tuple[str, int]], cache: Path,
     verbatim = sum(r in corpus for r in refs)
     print(f"{len(refs)} sentences x {len(voices)} voices; {verbatim} occur verbatim in the "
           f"domain corpus; domain decoder warp bands {domain.warp_bands or 'none'}; "
-          f"espeak-ng seed {seed}; model {files.key if files else None}\n")
+          f"espeak-ng seed {seed}; model {files.key if files else None}; decoder options "
+          f"{sphinx.DECODER_OPTIONS}\n")
     clips = [(i, r, espeak.synthesize(r, voice=v, words_per_minute=s, seed=seed))
              for i, r in enumerate(refs) for v, s in voices]
     print("| model | rate | sentences | utterances | WER | recognition mean | p50 | p95 |")
@@ -208,6 +211,8 @@ def main() -> None:
     parser.add_argument("--rates", default="16000,8000")
     parser.add_argument("--seed", type=int, default=1,
                         help="espeak-ng random seed (voice variants' breath and flutter)")
+    parser.add_argument("--options", default="{}",
+                        help="domain decoder options over sphinx.DECODER_OPTIONS, JSON")
     parser.add_argument("--generic-weight", type=float, default=langmodel.GENERIC_WEIGHT,
                         help="share of the generic model mixed into the domain model (0: none)")
     parser.add_argument("--no-warp", action="store_true",
@@ -215,6 +220,7 @@ def main() -> None:
     args = parser.parse_args()
     refs = sentences(args.limit)
     langmodel.GENERIC_WEIGHT = args.generic_weight  # DomainModel builds with the default
+    sphinx.DECODER_OPTIONS = {**sphinx.DECODER_OPTIONS, **json.loads(args.options)}
     with tempfile.TemporaryDirectory() as tmp:
         recognition(refs, VOICES[: args.voices], Path(tmp), min(args.generic_limit, len(refs)),
                     [int(r) for r in args.rates.split(",")], warp=not args.no_warp, seed=args.seed)

@@ -48,7 +48,11 @@ PAD_SECONDS = 0.1
 # model (13.1% -> 11.6% on three voices, 10.3% -> 8.6% on three others, same CPU);
 # wip=0.2 (word insertion penalty, default 0.65) stops short words splitting long ones
 # (another -0.3 to -0.7 points). topn=8 gained less and cost 25% more CPU.
-DECODER_OPTIONS: dict[str, object] = {"pl_window": 0, "wip": 0.2}
+# beam=pbeam=1e-60 (default 1e-48) keeps more HMMs alive in the first pass, so a right word
+# that starts badly is still there when the language model vouches for it: 25.0% -> 23.6%
+# on tune_voice.py's dev set (1e-80: 23.3% at 10% more CPU; widening wbeam, the fwdflat
+# beams, changing fwdflatlw, bestpathlw, uw, pip, silprob or fillprob: within +-0.3 points).
+DECODER_OPTIONS: dict[str, object] = {"pl_window": 0, "wip": 0.2, "beam": 1e-60, "pbeam": 1e-60}
 # Vocal-tract-length normalisation chosen by pitch, as (lowest median F0 in Hz, warp factor):
 # a speaker whose voiced frames have a median F0 from 150 Hz up is decoded with the spectrum
 # compressed by 1.18 (``warp_type=inverse_linear``), everyone else unwarped. Higher voices
