@@ -90,6 +90,61 @@ class Settings(BaseSettings):
         default=None, description="A rasa-sdk action server's /webhook URL for domain actions "
         "no local class provides (Rasa's action_endpoint)")
 
+    # --- edge limits (bot/inputs.py, bot/gateway/ratelimit.py) ---
+    max_json_depth: int = Field(default=32, ge=2, le=512, description="Deepest nesting of "
+                                "arrays/objects a JSON body or frame may have (400 beyond).")
+    max_metadata_bytes: int = Field(default=4096, ge=256, le=1_000_000, description="Largest "
+                                    "chat message metadata, as compact UTF-8 JSON (400 beyond).")
+    max_chat_body_bytes: int = Field(default=65_536, ge=1024, le=8 * 1024 * 1024,
+                                     description="Largest Rasa REST webhook body (413 beyond).")
+    max_api_body_bytes: int = Field(default=1_048_576, ge=1024, le=8 * 1024 * 1024,
+                                    description="Largest REST API JSON body (413 beyond).")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="CIDRs of reverse proxies whose X-Forwarded-For names the "
+        "client (comma-separated); empty: the peer address is the client.")
+    rate_limit_chat: str = Field(default="60/minute;1200/hour", description="Chat messages per "
+                                 "client address (REST, socket.io, WebSocket, voice turns); "
+                                 "empty turns it off.")
+    rate_limit_login: str = Field(default="10/minute;60/hour", description="Agent sign-in "
+                                  "attempts per client address; empty turns it off.")
+    rate_limit_api: str = Field(default="600/minute", description="REST API and console API "
+                                "requests per client address; empty turns it off.")
+    rate_limit_ws_frames: str = Field(default="30/10 seconds", description="Frames per chat "
+                                      "WebSocket connection; empty turns it off.")
+    tracker_cache_size: int = Field(default=10_000, ge=0, le=10_000_000, description="Most "
+                                    "conversations whose dialogue state is kept in memory "
+                                    "between turns (least recently used go first).")
+    tracker_cache_events: int = Field(default=250_000, ge=0, le=100_000_000, description="Most "
+                                      "dialogue events those kept conversations may hold in all.")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(p.strip() for p in value.split(",") if p.strip())
+        import ipaddress
+
+        for cidr in value or ():  # type: ignore[union-attr]
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {cidr!r} is not an IP network") from exc
+        return value
+
+    @field_validator("rate_limit_chat", "rate_limit_login", "rate_limit_api",
+                     "rate_limit_ws_frames")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        if value.strip():
+            from limits import parse_many
+
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a rate limit such as '60/minute;600/hour'"
+                                 ) from exc
+        return value.strip()
+
     @field_validator("action_packages", mode="before")
     @classmethod
     def _split_packages(cls, value: object) -> object:

@@ -63,6 +63,23 @@ class ServiceUnavailable(KefuError):
     code = "unavailable"
 
 
+class TooLarge(InvalidInput):
+    """The request is larger than the limit; details ``{"max_bytes": ...}``."""
+
+    code = "too_large"
+
+
+class RateLimited(KefuError):
+    """Too many requests from one client; ``retry_after``: seconds until one is allowed."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details={"retry_after": retry_after, **(details or {})})
+        self.retry_after = retry_after
+
+
 # --- specific errors: stable codes, data in details -------------------------------------
 
 

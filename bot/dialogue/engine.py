@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from bot.dialogue.fallback import (
     suggestions,
 )
 from bot.dialogue.locks import LocalSenderLocks, SenderLocks
+from bot.dialogue.lru import BoundedLru
 from bot.dialogue.nlg import render_dispatched, render_response
 from bot.dialogue.payload import (
     BasicInterpreter,
@@ -40,6 +40,8 @@ from bot.dialogue.payload import (
 from bot.dialogue.rules import RuleSet
 from bot.dialogue.store import ConversationStore, StoredConversation
 from bot.dialogue.tracker import DialogueTracker
+from bot.inputs import InputLimits, check_metadata, check_sender
+from bot.inputs import check_text as check_unicode
 from bot.messages import BotMessage, UserMessage
 from bot.nlu.types import Interpreter, ParseResult
 from crm_core.errors import InvalidInput, KefuError
@@ -60,8 +62,12 @@ class EngineConfig:
 
     max_message_chars: int = 2000
     max_actions_per_turn: int = 12
-    # Conversations whose tracker state is kept between turns (LRU; others are replayed).
+    # Conversations whose tracker state is kept between turns (LRU; others are replayed),
+    # and the most events they may hold in all.
     tracker_cache_size: int = 10_000
+    tracker_cache_events: int = 250_000
+    # Sender, text and metadata limits every channel's messages are held to.
+    inputs: InputLimits = field(default_factory=InputLimits)
     fallback: FallbackConfig = field(default_factory=FallbackConfig)
 
 
@@ -91,11 +97,13 @@ class DialogueEngine:
         self._domain_dict = domain.as_dict()
         # conversation id -> the tracker after its last completed turn, so a turn applies
         # only the events it has not seen instead of replaying the whole session.
-        self._trackers: OrderedDict[int, DialogueTracker] = OrderedDict()
+        self._trackers: BoundedLru[int, DialogueTracker] = BoundedLru(
+            self.config.tracker_cache_size, self.config.tracker_cache_events,
+            lambda tracker: len(tracker.events))
 
     def check_text(self, text: str) -> str:
         """The stripped text; ``InvalidInput`` when empty or longer than the limit."""
-        text = (text or "").strip()
+        text = check_unicode(text if text is not None else "", "message").strip()
         if not text:
             raise InvalidInput("the message is empty", details={"field": "message"})
         limit = self.config.max_message_chars
@@ -107,8 +115,14 @@ class DialogueEngine:
         return text
 
     async def handle(self, message: UserMessage) -> list[BotMessage]:
-        """Process one message after the sender's earlier ones; return the replies."""
+        """Process one message after the sender's earlier ones; return the replies.
+
+        Every channel's message is checked here (``bot.inputs``): a refused one raises
+        ``InvalidInput`` naming the field before anything is stored; an accepted one is
+        stored whole."""
         text = self.check_text(message.text)
+        check_sender(message.sender_id, "sender", self.config.inputs)
+        check_metadata(message.metadata, "metadata", self.config.inputs)
         async with self.locks.hold(message.sender_id):
             return await self._turn(message, text)
 
@@ -174,9 +188,7 @@ class DialogueEngine:
         user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None)
         if user is not None:
             tracker.latest_message = {"text": user.get("text"), **(user.get("parse_data") or {})}
-        self._trackers[conversation_id] = tracker
-        while len(self._trackers) > self.config.tracker_cache_size:
-            self._trackers.popitem(last=False)
+        self._trackers.put(conversation_id, tracker)
 
     def _maybe_start_session(self, tracker: DialogueTracker, conv: StoredConversation) -> None:
         last = tracker.last_event_time()

@@ -58,6 +58,7 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     from bot.dialogue.engine import DialogueEngine, EngineConfig
     from bot.dialogue.rules import load_rules
     from bot.dialogue.store_sql import CrmConversationStore
+    from bot.inputs import InputLimits
 
     settings = app[keys.SETTINGS]
     config_dir = Path(settings.config_dir)
@@ -66,7 +67,9 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
     services.recommender = lambda: app.get(keys.RECOMMENDER)
-    store = CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None)
+    store = CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None,
+                                 cache_size=settings.tracker_cache_size,
+                                 cache_events=settings.tracker_cache_events)
     services.customer_linker = store.link_customer  # batched with the turns' writes
     domain = load_domain(config_dir / DOMAIN_FILE)
     return DialogueEngine(
@@ -75,7 +78,10 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
                                                   domain.forms),
         store=store,
         interpreter=AppInterpreter(app), locks=locks,  # type: ignore[arg-type]
-        config=EngineConfig(max_message_chars=settings.max_message_chars),
+        config=EngineConfig(max_message_chars=settings.max_message_chars,
+                            tracker_cache_size=settings.tracker_cache_size,
+                            tracker_cache_events=settings.tracker_cache_events,
+                            inputs=InputLimits.from_settings(settings)),
     )
 
 

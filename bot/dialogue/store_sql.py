@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.dialogue.lru import BoundedLru
 from bot.dialogue.store import StoredConversation
 from bot.dialogue.tracker import EventDict
 from bot.messages import BotMessage
@@ -76,11 +77,12 @@ def _chunks(rows: list[Any]) -> Iterable[list[Any]]:
 
 class _EventCache:
     """Recently used conversations' events, so a turn reads only the events added since
-    (by any worker: rows are fetched by id, and one sender's turns never overlap)."""
+    (by any worker: rows are fetched by id, and one sender's turns never overlap).
+    Bounded by conversations and by events in all (least recently used go first)."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[int, tuple[int, list[EventDict]]] = OrderedDict()
+    def __init__(self, size: int, max_events: int = 250_000) -> None:
+        self._items: BoundedLru[int, tuple[int, list[EventDict]]] = BoundedLru(
+            size, max_events, lambda item: len(item[1]))
 
     def get(self, conversation_id: int) -> tuple[int, list[EventDict]] | None:
         """``(last event id, events)``, or None when the conversation is not cached
@@ -88,24 +90,21 @@ class _EventCache:
         item = self._items.get(conversation_id)
         if item is None:
             return None
-        self._items.move_to_end(conversation_id)
         return item[0], list(item[1])
 
     def put(self, conversation_id: int, last_id: int, events: list[EventDict]) -> None:
-        self._items[conversation_id] = (last_id, events)
-        self._items.move_to_end(conversation_id)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        self._items.put(conversation_id, (last_id, events))
 
     def drop(self, conversation_id: int) -> None:
-        self._items.pop(conversation_id, None)
+        self._items.pop(conversation_id)
 
 
 class CrmConversationStore:
     """Implements ``bot.dialogue.store.ConversationStore`` on the CRM database."""
 
     def __init__(self, session_factory: async_sessionmaker, cache_size: int = 10_000,
-                 single_worker: bool = False, recheck_seconds: float = 5.0) -> None:
+                 single_worker: bool = False, recheck_seconds: float = 5.0,
+                 cache_events: int = 250_000) -> None:
         """``single_worker``: this process is the only writer of dialogue events (no Redis
         locks), so cached events are complete and need no re-read. Every
         ``recheck_seconds`` one query finds which of the remembered open conversations
@@ -113,7 +112,7 @@ class CrmConversationStore:
         self._engine: AsyncEngine = session_factory.kw["bind"]
         sqlite = self._engine.dialect.name == "sqlite"
         self._write_lock: Any = asyncio.Lock() if sqlite else contextlib.nullcontext()
-        self._cache = _EventCache(cache_size)
+        self._cache = _EventCache(cache_size, cache_events)
         self._single_worker = single_worker
         self._recheck = recheck_seconds
         self._open: OrderedDict[tuple[str, str], int] = OrderedDict()

@@ -23,6 +23,8 @@ STATUS_BY_ERROR: dict[type[errors.KefuError], int] = {
     errors.Conflict: 409,
     errors.RuleViolation: 422,
     errors.ServiceUnavailable: 503,
+    errors.TooLarge: 413,
+    errors.RateLimited: 429,
 }
 
 
@@ -37,6 +39,13 @@ def status_for(exc: errors.KefuError) -> int:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
     return 400
+
+
+def error_headers(exc: errors.KefuError) -> dict[str, str]:
+    """Headers a domain error's response carries (``Retry-After`` of a 429)."""
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def _http_code(status: int) -> str:
@@ -58,7 +67,8 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
         return await handler(request)
     except errors.KefuError as exc:
         return web.json_response(
-            error_body(exc.code, exc.message, exc.details), status=status_for(exc)
+            error_body(exc.code, exc.message, exc.details), status=status_for(exc),
+            headers=error_headers(exc),
         )
     except web.HTTPException as exc:
         if exc.status < 400 or not _wants_json(request):

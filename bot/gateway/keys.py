@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from bot.messages import MessageHandler
     from bot.gateway.openapi import OpenApiDocument
+    from bot.gateway.ratelimit import RateLimits
     from bot.nlu.types import Interpreter
     from bot.nlu.worker import NluWorker
     from bot.settings import Settings
@@ -55,3 +56,5 @@ CONSOLE: web.AppKey["ConsoleService"] = web.AppKey("console")
 CANNED_RESPONSES: web.AppKey[list] = web.AppKey("canned_responses", list)
 # The console's supervisor pages: staffing plans and service reports (console/reports.py).
 SUPERVISOR_REPORTS: web.AppKey["SupervisorReports"] = web.AppKey("supervisor_reports")
+# Per-client rate limits and their counters (memory, or Redis when redis_url is set).
+RATE_LIMITS: web.AppKey["RateLimits"] = web.AppKey("rate_limits")

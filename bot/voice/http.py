@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from bot.gateway import keys
+from bot.inputs import check_sender
 from bot.messages import BotMessage
 from bot.voice.audio import check_content_type, decode, to_mp3, to_wav
 from bot.voice.errors import AudioTooLarge, EmptyAudio
@@ -89,7 +90,8 @@ async def turn(request: web.Request) -> web.Response:
     if language not in LANGUAGES:
         raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}",
                            details={"field": "language", "value": language})
-    sender_id = (fields.get("sender_id") or fields.get("sender") or uuid.uuid4().hex)[:128]
+    sender_id = check_sender(fields.get("sender_id") or fields.get("sender")
+                             or uuid.uuid4().hex, "sender_id")
     audio = decode(data, content_type=kind, max_seconds=settings.voice_max_seconds)
     result = await voice.turn(sender_id, audio, "voice", language=language,
                               speak=out_format != "none")

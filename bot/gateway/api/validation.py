@@ -7,12 +7,14 @@ middleware renders it. No user input can reach a view unvalidated or cause a 500
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from bot.gateway import keys
+from bot.gateway.bodies import read_limited
+from bot.inputs import check_string, loads
 from crm_core.errors import InvalidInput, NotFound
 
 M = TypeVar("M", bound=BaseModel)
@@ -66,24 +68,28 @@ def validate(model: type[M], data: Any, what: str) -> M:
 
 
 async def parse_body(request: web.Request, model: type[M], *, optional: bool = False) -> M:
-    """The request's JSON object body validated as ``model`` (``optional``: may be empty)."""
-    raw = await request.read()
+    """The request's JSON object body validated as ``model`` (``optional``: may be empty).
+
+    The body is size-limited and parsed with ``bot.inputs.loads`` (depth, proper Unicode,
+    the field named), then validated strictly: JSON types must be the documented ones
+    (``true`` is no integer, ``"5"`` no number), as the OpenAPI document says."""
+    settings = request.config_dict[keys.SETTINGS]
+    raw = await read_limited(request, settings.max_api_body_bytes)
     if not raw.strip():
         if optional:
             return validate(model, {}, "request body")
         raise InvalidInput("A JSON object body is required.", details={"body": "empty"})
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(
-            f"The request body is not valid JSON: {exc}.", details={"body": "invalid JSON"}
-        ) from exc
+    data = loads(raw, max_depth=settings.max_json_depth)
     if not isinstance(data, dict):
         raise InvalidInput(
             "The request body must be a JSON object.",
             details={"body": f"expected an object, got {type(data).__name__}"},
         )
-    return validate(model, data, "request body")
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        raise InvalidInput("The request body has invalid fields.",
+                           details=field_errors(exc)) from exc
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:
@@ -96,7 +102,8 @@ def parse_query(request: web.Request, model: type[M]) -> M:
                 f"Query parameter {key!r} was given more than once.",
                 details={key: "given more than once"},
             )
-        data[key] = values[0]
+        check_string(key, key)
+        data[key] = check_string(key, values[0])
     return validate(model, data, "query string")
 
 

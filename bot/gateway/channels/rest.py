@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
+from bot.gateway import keys
+from bot.gateway.bodies import read_json
+from bot.gateway.channels.limits import chat_message
 from bot.gateway.channels.wire import handler, rest_items
-from bot.messages import UserMessage
+from bot.inputs import InputLimits
 from crm_core.errors import InvalidInput
 
 CHANNEL = "rest"
@@ -21,25 +22,14 @@ async def health(request: web.Request) -> web.Response:
 
 async def webhook(request: web.Request) -> web.Response:
     """One user message in, the bot's replies as Rasa's list of items out."""
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("the body must be JSON", details={"error": str(exc)}) from exc
+    settings = request.app[keys.SETTINGS]
+    body = await read_json(request, settings.max_chat_body_bytes, settings.max_json_depth)
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
-    sender = body.get("sender") or "default"
-    message = body.get("message")
-    metadata = body.get("metadata") or {}
-    if not isinstance(sender, str) or len(sender) > 128:
-        raise InvalidInput("sender must be a string of at most 128 characters",
-                           details={"field": "sender"})
-    if not isinstance(message, str):
-        raise InvalidInput("message must be a string", details={"field": "message"})
-    if not isinstance(metadata, dict):
-        raise InvalidInput("metadata must be an object", details={"field": "metadata"})
-    replies = await handler(request.app).handle(
-        UserMessage(sender_id=sender, text=message.strip(), channel=CHANNEL, metadata=metadata))
-    return web.json_response(rest_items(sender, replies))
+    message = chat_message(body.get("sender") or "default", body.get("message"),
+                           body.get("metadata"), CHANNEL, InputLimits.from_settings(settings))
+    replies = await handler(request.app).handle(message)
+    return web.json_response(rest_items(message.sender_id, replies))
 
 
 def add_routes(app: web.Application) -> None:

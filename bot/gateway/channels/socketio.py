@@ -18,10 +18,12 @@ import socketio
 from aiohttp import web
 
 from bot.gateway import keys
+from bot.gateway.channels.limits import REJECTED_PACKET, DepthCheckedPacket, chat_message
 from bot.gateway.channels.wire import handler, socketio_events
 from bot.gateway.errors import error_body
-from bot.messages import UserMessage
-from crm_core.errors import KefuError
+from bot.gateway.ratelimit import check_chat
+from bot.inputs import InputLimits
+from crm_core.errors import InvalidInput, KefuError
 
 log = logging.getLogger(__name__)
 CHANNEL = "socketio"
@@ -35,8 +37,10 @@ def _session_id(data: Any) -> str:
 def attach_socketio(app: web.Application) -> socketio.AsyncServer:
     """Create the socket.io server on ``app`` and register the Rasa events."""
     # Like Rasa: no CORS check, the widget is meant to be embedded on other sites.
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[])
+    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[],
+                               serializer=DepthCheckedPacket)  # JSON depth-limited
     sio.attach(app, socketio_path="socket.io")
+    limits = InputLimits.from_settings(app[keys.SETTINGS])
 
     live: dict[str, asyncio.Task[None]] = {}
 
@@ -75,9 +79,10 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
         metadata = data.get("metadata") or data.get("customData") or {}
         text = data.get("message")
         try:
-            replies = await handler(app).handle(UserMessage(
-                sender_id=session_id, text=text if isinstance(text, str) else "",
-                channel=CHANNEL, metadata=metadata if isinstance(metadata, dict) else {}))
+            message = chat_message(session_id, text, metadata, CHANNEL, limits,
+                                   sender_field="session_id")
+            await check_chat(app, sio.get_environ(sid).get("aiohttp.request"))
+            replies = await handler(app).handle(message)
         except KefuError as exc:
             await sio.emit("error", error_body(exc.code, exc.message, exc.details), room=sid)
             await sio.emit("bot_uttered", {"text": exc.message}, room=sid)
@@ -87,5 +92,13 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
         hub = app.get(keys.LIVE_CHAT)
         if hub is not None and hub.is_with_agent(session_id) and isinstance(text, str):
             await hub.post_customer_message(session_id, text.strip())
+
+    @sio.on(REJECTED_PACKET)
+    async def rejected_packet(sid: str, data: Any = None) -> None:
+        depth = data.get("max_depth") if isinstance(data, dict) else None
+        exc = InvalidInput(f"The message is nested deeper than {depth} levels.",
+                           details={"max_depth": depth})
+        await sio.emit("error", error_body(exc.code, exc.message, exc.details), room=sid)
+        await sio.emit("bot_uttered", {"text": exc.message}, room=sid)
 
     return sio

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import uuid
@@ -30,6 +29,8 @@ from aiohttp import WSMsgType, web
 from bot.gateway import keys
 from bot.gateway.channels.wire import handler, ws_message
 from bot.gateway.errors import error_body
+from bot.gateway.ratelimit import check_chat, check_frame
+from bot.inputs import InputLimits, check_metadata, check_text, loads
 from bot.messages import UserMessage
 from crm_core.errors import InvalidInput, KefuError
 
@@ -49,8 +50,11 @@ def _session_id(value: Any) -> str:
 class ChatSession:
     """One WebSocket connection's state."""
 
-    def __init__(self, app: web.Application, ws: web.WebSocketResponse) -> None:
-        self.app, self.ws = app, ws
+    def __init__(self, app: web.Application, ws: web.WebSocketResponse,
+                 request: web.Request | None = None) -> None:
+        self.app, self.ws, self.request = app, ws, request
+        self.limits = InputLimits.from_settings(app[keys.SETTINGS])
+        self.connection_id = uuid.uuid4().hex  # counts this connection's frames
         self.session_id: str | None = None
         self.metadata: dict[str, Any] = {}
         self._live: asyncio.Task[None] | None = None
@@ -92,9 +96,10 @@ class ChatSession:
     async def hello(self, frame: dict[str, Any]) -> None:
         """Start or resume a session and send its history."""
         resumed = frame.get("session_id")
+        metadata = check_metadata(frame.get("metadata"), "metadata", self.limits)
         self.session_id = _session_id(resumed)
-        if isinstance(frame.get("metadata"), dict):
-            self.metadata = frame["metadata"]
+        if metadata:
+            self.metadata = metadata
         engine = handler(self.app)
         # A session id made just now has no history: no need to look it up.
         history = await engine.history(self.session_id, CHANNEL) if (
@@ -107,13 +112,13 @@ class ChatSession:
         """Handle one user message, with a typing indicator around the answer."""
         if self.session_id is None:
             await self.hello({})
-        text = frame.get("text")
-        if not isinstance(text, str):
-            raise InvalidInput("text must be a string", details={"field": "text"})
+        text = check_text(frame.get("text"), "text")
+        metadata = check_metadata({**self.metadata, **check_metadata(
+            frame.get("metadata"), "metadata", self.limits)}, "metadata", self.limits)
         engine = handler(self.app)
         if hasattr(engine, "check_text"):
             engine.check_text(text)  # a rejected message gets its error frame, no typing
-        metadata = {**self.metadata, **(frame.get("metadata") or {})}
+        await check_chat(self.app, self.request)
         await self.ws.send_json({"type": "typing", "on": True})
         try:
             replies = await engine.handle(UserMessage(
@@ -130,10 +135,8 @@ class ChatSession:
     async def dispatch(self, raw: str) -> None:
         """Parse and route one frame; errors become error frames."""
         try:
-            try:
-                frame = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput("frames must be JSON objects") from exc
+            await check_frame(self.app, self.connection_id)
+            frame = loads(raw, max_depth=self.limits.max_json_depth, field="frame")
             if not isinstance(frame, dict):
                 raise InvalidInput("frames must be JSON objects")
             kind = frame.get("type")
@@ -161,7 +164,7 @@ async def chat_ws(request: web.Request) -> web.WebSocketResponse:
     """The chat WebSocket endpoint."""
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)
-    session = ChatSession(request.app, ws)
+    session = ChatSession(request.app, ws, request)
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
