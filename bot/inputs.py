@@ -104,19 +104,28 @@ def check_tree(value: Any, field: str = "", max_depth: int = MAX_JSON_DEPTH) -> 
 
 
 def json_too_deep(text: str, max_depth: int) -> bool:
-    """True when ``text``'s brackets nest deeper than ``max_depth`` (or do not match).
+    """True when ``text``'s brackets nest deeper than ``max_depth``, found without parsing.
 
-    Counted without parsing: strings are cut out, then each pass (a C-speed regex) removes
-    the innermost ``[]`` / ``{}`` pairs; brackets left after ``max_depth`` passes are
-    deeper than that."""
+    Strings are cut out, then each pass (a C-speed regex) removes the innermost ``[]`` /
+    ``{}`` pairs; whatever is left after ``max_depth`` passes is walked once, stopping as
+    soon as it is deeper than the limit (brackets that do not match are left to the parser
+    to report)."""
     skeleton = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
-    for _ in range(max_depth):
-        if not skeleton:
-            return False
+    passes = 0  # each took one level off every nest
+    while passes < max_depth and skeleton:
         skeleton, removed = _INNERMOST.subn("", skeleton)
         if not removed:
-            return True  # brackets that do not match: no valid JSON either
-    return bool(skeleton)
+            break
+        passes += 1
+    level = 0
+    for char in skeleton:
+        if char in "[{":
+            level += 1
+            if level + passes > max_depth:
+                return True
+        else:
+            level = max(level - 1, 0)
+    return False
 
 
 def loads(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, field: str = "") -> Any:
@@ -128,14 +137,15 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, field: str = "")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidInput(f"The {what} is not UTF-8: {exc.reason} at byte {exc.start}.",
+            raise InvalidInput(f"The {what} is not valid JSON: not UTF-8 ({exc.reason} at "
+                               f"byte {exc.start}).",
                                details={"field": what, "body": "invalid UTF-8"}) from exc
     else:
         text = raw
     if json_too_deep(text, max_depth):
         raise InvalidInput(
-            f"The {what} is nested deeper than {max_depth} levels (or its brackets do not "
-            "match).", details={"field": what, "max_depth": max_depth})
+            f"The {what} is nested deeper than {max_depth} levels.",
+            details={"field": what, "max_depth": max_depth})
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -25,7 +25,10 @@ ERROR_RESPONSES = {
     403: "The agent's role may not do this (`forbidden`).",
     404: "No such resource (`not_found`).",
     409: "Clashes with existing data (`conflict`).",
+    413: "The body is larger than the limit (`too_large`).",
     422: "Well-formed, but a business rule forbids it (`rule_violation`).",
+    429: "Too many requests from this client (`too_many_requests`); retry after "
+         "`Retry-After` seconds.",
 }
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -126,7 +129,9 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
     ]
     if op.query is not None:
         params += _query_parameters(op.query, defs)
-    codes = set(op.errors) | {400}
+    codes = set(op.errors) | {400, 429}  # every operation is rate-limited per client
+    if op.body is not None:
+        codes.add(413)
     if op.least_role is not None:
         codes |= {401, 403}
     if op.path_params():
@@ -137,9 +142,7 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
         "tags": [op.tag],
         "parameters": params,
         "responses": {str(op.status): _success(op)} | {
-            str(code): {"description": ERROR_RESPONSES[code],
-                        "content": {"application/json": {"schema": _ref_error()}}}
-            for code in sorted(codes)
+            str(code): _error_response(code) for code in sorted(codes)
         },
         "security": [{"bearerAuth": []}] if op.least_role is not None else [],
     }
@@ -153,6 +156,16 @@ def _operation(op: Operation, defs: dict[str, Any]) -> dict[str, Any]:
             "content": {"application/json": {"schema": _ref(op.body)}},
         }
     return doc
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": ERROR_RESPONSES[code],
+                                "content": {"application/json": {"schema": _ref_error()}}}
+    if code == 429:
+        response["headers"] = {"Retry-After": {
+            "description": "Seconds until the client may try again.", "required": True,
+            "schema": {"type": "integer", "minimum": 1}}}
+    return response
 
 
 def _ref_error() -> dict[str, str]:

@@ -69,3 +69,11 @@ def test_sender() -> None:
     for bad in ["", "x" * 129, "a\tb", "\ud800", None]:
         with pytest.raises(InvalidInput):
             check_sender(bad)
+
+
+@pytest.mark.parametrize("depth", [33, 40, 64, 1000])
+def test_depth_is_counted_exactly(depth: int) -> None:
+    assert json_too_deep(nested(depth), 32)
+    assert json_too_deep('{"a": ' * (depth - 1) + "[]" + "}" * (depth - 1), 32)
+    assert not json_too_deep(nested(depth), depth)
+    assert not json_too_deep("{" * 3, 32)  # unbalanced but shallow: the parser says so
