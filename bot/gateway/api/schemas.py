@@ -21,13 +21,19 @@ from crm_core.domain import (
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 TeamName = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+# No whitespace or control characters, spelled out so the server's regex engine and a
+# client's ECMA-262 one (the OpenAPI document's) agree on every character.
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]+"
 Email = Annotated[str, StringConstraints(
-    min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", to_lower=True,
+    min_length=3, max_length=320, pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$",
+    to_lower=True,
 )]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./-]+$")]
 Language = Annotated[str, StringConstraints(min_length=2, max_length=16, pattern=r"^[A-Za-z-]+$")]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+# 12 digits, 2 after the point: the maximum says so in the OpenAPI document too.
+Price = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), max_digits=12,
+                                 decimal_places=2)]
 
 
 class Out(BaseModel):

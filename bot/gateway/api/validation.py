@@ -7,6 +7,7 @@ middleware renders it. No user input can reach a view unvalidated or cause a 500
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
@@ -86,10 +87,23 @@ async def parse_body(request: web.Request, model: type[M], *, optional: bool = F
             details={"body": f"expected an object, got {type(data).__name__}"},
         )
     try:
-        return model.model_validate_json(raw, strict=True)
+        return model.model_validate_json(json.dumps(_integral_floats_as_ints(data)),
+                                         strict=True)
     except ValidationError as exc:
         raise InvalidInput("The request body has invalid fields.",
                            details=field_errors(exc)) from exc
+
+
+def _integral_floats_as_ints(value: Any) -> Any:
+    """JSON Schema counts ``581.0`` as an integer: so does the API (``581.5`` is no integer,
+    and ``true`` never one). Nesting is bounded by the depth limit already checked."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(v) for v in value]
+    return value
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:
