@@ -117,7 +117,9 @@ def main() -> None:
         drop_stale_model(args.data_dir)
         app = create_app(Settings(database_url=url, redis_url=args.redis_url,
                                   data_dir=args.data_dir, nlu_worker=args.nlu_worker,
-                                  secret_key="bench-secret-key-0123456789-abcdefgh"))
+                                  secret_key="bench-secret-key-0123456789-abcdefgh",
+                                  # 1,000 sessions from one address: no per-client limits
+                                  rate_limit_chat="", rate_limit_ws_frames=""))
         app.on_startup.append(settle_gc)  # as `kefu serve` does
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 

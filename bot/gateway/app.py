@@ -14,7 +14,8 @@ from aiohttp import web
 from bot.gateway import keys
 from bot.gateway.api import setup_api
 from bot.gateway.errors import error_middleware
-from bot.gateway.ratelimit import rate_limit_middleware, setup_rate_limits
+from bot.gateway.edge import edge_middleware
+from bot.gateway.ratelimit import setup_rate_limits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ async def health(request: web.Request) -> web.Response:
 def create_app(settings: Settings) -> web.Application:
     """Build the aiohttp application for these settings."""
     # The body limit bounds every request; channels apply their own, tighter message limits.
-    app = web.Application(middlewares=[error_middleware, rate_limit_middleware],
+    app = web.Application(middlewares=[error_middleware, edge_middleware],
                           client_max_size=8 * 1024 * 1024)
     app[keys.SETTINGS] = settings
     setup_rate_limits(app)  # per-client limits (bot/gateway/ratelimit.py)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.api_world import Api, api, seeded_sqlite_template  # noqa: F401
+from tests.e2e.api_world import Api, api, api_on_both, seeded_sqlite_template  # noqa: F401
 
 
 @pytest.mark.parametrize("body, field", [
@@ -54,3 +54,20 @@ async def test_query_strings_still_take_numbers_as_text(api: Api) -> None:
     assert status == 200 and data["limit"] == 2
     status, data = await api.call("GET", "/customers?name=a%00b", "supervisor")
     assert status == 400 and "NUL" in data["error"]["message"], data
+
+
+@pytest.mark.postgres
+async def test_nul_and_surrogates_in_paths_queries_and_bodies_never_500(api_on_both: Api) -> None:
+    checked = 0
+    for path in ["/orders/KF%00", "/tickets/T-1%00", "/orders/%ED%A0%80", "/customers/1%00",
+                 "/orders?status=paid%00", "/audit?actor=agent%00"]:
+        status, body = await api_on_both.call("GET", path, "admin")
+        assert status in (400, 404), (path, body)
+        checked += 1
+    for raw in ['{"name": "a\\u0000"}', '{"name": "\\udfff"}', '{"country": "\\u0000"}']:
+        status, body = await api_on_both.call(
+            "PATCH", f"/customers/{api_on_both.world.customers['ann']}", "admin", data=raw,
+            headers={"Content-Type": "application/json"})
+        assert status == 400 and body["error"]["details"]["field"] in ("name", "country")
+        checked += 1
+    assert checked == 9
