@@ -107,7 +107,7 @@ class Settings(BaseSettings):
                                  "empty turns it off.")
     rate_limit_login: str = Field(default="10/minute;60/hour", description="Agent sign-in "
                                   "attempts per client address; empty turns it off.")
-    rate_limit_api: str = Field(default="600/minute", description="REST API and console API "
+    rate_limit_api: str = Field(default="1200/minute", description="REST API and console API "
                                 "requests per client address; empty turns it off.")
     rate_limit_ws_frames: str = Field(default="30/10 seconds", description="Frames per chat "
                                       "WebSocket connection; empty turns it off.")
