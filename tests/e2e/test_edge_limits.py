@@ -231,3 +231,20 @@ async def test_socketio_bad_input_gets_an_error_event(chat) -> None:
         assert errors.empty()
     finally:
         await sio.disconnect()
+
+
+async def test_socketio_session_request_with_a_bad_id_gets_a_new_one(chat) -> None:
+    sio = socketio.AsyncClient(reconnection=False)
+    confirmed: asyncio.Queue = asyncio.Queue()
+    sio.on("session_confirm", confirmed.put)
+    await sio.connect(str(chat.make_url("/")).rstrip("/"), socketio_path="/socket.io",
+                      transports=["websocket"])
+    try:
+        for bad in ["x" * 100_000, "a\u0000b", 42]:
+            await sio.emit("session_request", {"session_id": bad})
+            got = await asyncio.wait_for(confirmed.get(), 10)
+            assert got != bad and len(got) == 32
+        await sio.emit("session_request", {"session_id": "widget-session-7"})
+        assert await asyncio.wait_for(confirmed.get(), 10) == "widget-session-7"
+    finally:
+        await sio.disconnect()

@@ -22,7 +22,7 @@ from bot.gateway.channels.limits import REJECTED_PACKET, DepthCheckedPacket, cha
 from bot.gateway.channels.wire import handler, socketio_events
 from bot.gateway.errors import error_body
 from bot.gateway.ratelimit import check_chat
-from bot.inputs import InputLimits
+from bot.inputs import InputLimits, check_sender
 from crm_core.errors import InvalidInput, KefuError
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,13 @@ CHANNEL = "socketio"
 
 
 def _session_id(data: Any) -> str:
+    """The session id asked for, when it is a proper one (``bot.inputs.check_sender``);
+    otherwise a new one, which ``session_confirm`` tells the widget."""
     value = data.get("session_id") if isinstance(data, dict) else None
-    return str(value) if value else uuid.uuid4().hex
+    try:
+        return check_sender(value, "session_id")
+    except InvalidInput:
+        return uuid.uuid4().hex
 
 
 def attach_socketio(app: web.Application) -> socketio.AsyncServer:
