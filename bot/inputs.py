@@ -22,6 +22,9 @@ MAX_JSON_DEPTH = 32
 MAX_METADATA_BYTES = 4096
 MAX_SENDER_CHARS = 128
 MAX_METADATA_KEY_CHARS = 64
+# The metadata key the gateway sets to the client a message came from (its address, IPv6
+# by /64): whatever a customer sends under it is replaced; never stored in the event log.
+CLIENT_METADATA = "kefu_client"
 # Keys the product reads, with what they must be; any other key is free-form JSON.
 _TOKEN_CHARS = 2048
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")

@@ -7,7 +7,7 @@ or from a ``.env`` file; unknown ``KEFU_`` keys are rejected so a typo fails lou
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -116,6 +116,34 @@ class Settings(BaseSettings):
                                     "between turns (least recently used go first).")
     tracker_cache_events: int = Field(default=250_000, ge=0, le=100_000_000, description="Most "
                                       "dialogue events those kept conversations may hold in all.")
+
+    identity_max_failures_email: int = Field(default=5, ge=1, le=1000, description="Failed "
+                                             "identity checks (email + order number) for one "
+                                             "email, across every conversation, before it is "
+                                             "locked out.")
+    identity_max_failures_client: int = Field(default=20, ge=1, le=10_000, description="Failed "
+                                              "identity checks from one client address (IPv6 "
+                                              "by /64) before it is locked out.")
+    identity_window_seconds: int = Field(default=3600, ge=1, le=30 * 86400, description="How "
+                                         "long failed identity checks are counted.")
+    identity_lockout_seconds: int = Field(default=300, ge=1, le=30 * 86400, description="The "
+                                          "first lockout; each further one lasts twice as long.")
+    identity_max_lockout_seconds: int = Field(default=86400, ge=1, le=365 * 86400,
+                                              description="The longest lockout.")
+
+    def identity_policy(self) -> Any:
+        """The identity-check limits as ``crm_core.services.identity_guard.IdentityPolicy``."""
+        from datetime import timedelta
+
+        from crm_core.services.identity_guard import IdentityPolicy
+
+        return IdentityPolicy(
+            max_failures_email=self.identity_max_failures_email,
+            max_failures_client=self.identity_max_failures_client,
+            window=timedelta(seconds=self.identity_window_seconds),
+            lockout=timedelta(seconds=self.identity_lockout_seconds),
+            max_lockout=timedelta(seconds=max(self.identity_max_lockout_seconds,
+                                              self.identity_lockout_seconds)))
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

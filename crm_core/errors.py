@@ -80,6 +80,20 @@ class RateLimited(KefuError):
         self.retry_after = retry_after
 
 
+class IdentityLocked(RateLimited):
+    """Too many failed identity checks for this email or from this client: no check is
+    made until ``retry_after`` seconds have passed (the same answer whether or not the
+    email exists)."""
+
+    code = "identity_locked"
+
+
+class SessionMismatch(Forbidden):
+    """A chat connection spoke for a session other than the one it is bound to."""
+
+    code = "session_mismatch"
+
+
 # --- specific errors: stable codes, data in details -------------------------------------
 
 

@@ -27,6 +27,7 @@ from crm_core.repositories import (
     ConversationRepository,
     CsatRepository,
     CustomerRepository,
+    IdentityGuardRepository,
     OrderRepository,
     ProductRepository,
     TicketRepository,
@@ -44,6 +45,7 @@ class UnitOfWork(Protocol):
     agents: AgentRepository
     csat: CsatRepository
     audit: AuditRepository
+    identity_guards: IdentityGuardRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.agents = AgentRepository(session)
         self.csat = CsatRepository(session)
         self.audit = AuditRepository(session)
+        self.identity_guards = IdentityGuardRepository(session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -20,7 +20,8 @@ from bot.actions.base import (
     token_identity,
 )
 from bot.actions.services import ActionServices, standalone_services
-from crm_core.errors import NotFound
+from bot.inputs import CLIENT_METADATA
+from crm_core.errors import IdentityLocked, NotFound
 
 MAX_IDENTITY_ATTEMPTS = 3
 
@@ -65,11 +66,20 @@ class ValidateIdentityForm(FormValidationAction):
 
     async def _match(self, dispatcher: CollectingDispatcher, tracker: Tracker, email: str,
                      number: str) -> dict[str, Any]:
-        from crm_core.services import customers
+        from crm_core.services.identity_guard import verify_identity
 
         services = await self._svc()
         try:
-            customer = await customers.identify_by_order(services.uow(), email, number)
+            customer = await verify_identity(services.uow(), email, number,
+                                             client=client_of(tracker),
+                                             policy=services.identity_policy)
+        except IdentityLocked:
+            # Locked for this email or this client, whichever: the same words either way,
+            # and no hint whether the email is on file. A colleague can verify by hand.
+            dispatcher.utter_message(response="utter_identity_locked")
+            return {"email": None, "order_number": None,
+                    "identity_attempts": MAX_IDENTITY_ATTEMPTS,
+                    "handoff_reason": "identity_locked"}
         except NotFound:
             # Same answer for "no such email", "no such order" and "someone else's order".
             attempts = int(tracker.get_slot("identity_attempts") or 0) + 1
@@ -81,6 +91,14 @@ class ValidateIdentityForm(FormValidationAction):
             return {"email": None, "order_number": None, "identity_attempts": attempts}
         return {"email": email, "order_number": number,
                 **{e["name"]: e["value"] for e in identity_events(customer)}}
+
+
+def client_of(tracker: Tracker) -> str | None:
+    """The client the channel saw this turn's message come from (``CLIENT_METADATA``, set
+    by the gateway, never by the customer), or None (e.g. a test tracker)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get(CLIENT_METADATA)
+    return value if isinstance(value, str) and value else None
 
 
 class ActionVerifyIdentity(KefuAction):

@@ -28,6 +28,8 @@ class ActionServices:
     session_factory: Any
     config_dir: Path
     secret_key: Any = None
+    # crm_core.services.identity_guard.IdentityPolicy; None: its defaults.
+    identity_policy: Any = None
     policy: SlaPolicy | None = None
     # Returns the handoff sink at call time: routing may register one after start-up.
     handoff_sink: Callable[[], HandoffSink] | None = None
@@ -102,5 +104,6 @@ async def standalone_services() -> ActionServices:
             _standalone = ActionServices(
                 session_factory=create_session_factory(create_engine(settings.database_url)),
                 config_dir=Path(settings.config_dir), secret_key=settings.secret_key,
+                identity_policy=settings.identity_policy(),
             )
     return _standalone

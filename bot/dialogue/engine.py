@@ -40,7 +40,7 @@ from bot.dialogue.payload import (
 from bot.dialogue.rules import RuleSet
 from bot.dialogue.store import ConversationStore, StoredConversation
 from bot.dialogue.tracker import DialogueTracker
-from bot.inputs import InputLimits, check_metadata, check_sender
+from bot.inputs import CLIENT_METADATA, InputLimits, check_metadata, check_sender
 from bot.inputs import check_text as check_unicode
 from bot.messages import BotMessage, UserMessage
 from bot.nlu.types import Interpreter, ParseResult
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 HANDOFF_ACTION = "action_handoff"
 # Metadata keys never written to the event log (credentials passed by a host site).
-_SECRET_METADATA = ("customer_token", "token")
+_SECRET_METADATA = ("customer_token", "token", CLIENT_METADATA)
 # While a form waits for a value, these intents do not interrupt it.
 _FORM_FRIENDLY = {"provide_identity", "affirm", "nlu_fallback", "order_status",
                   "track_shipment", "cancel_order", "change_address", "return_refund"}

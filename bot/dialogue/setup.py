@@ -63,7 +63,8 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     settings = app[keys.SETTINGS]
     config_dir = Path(settings.config_dir)
     services = ActionServices(session_factory=app[keys.SESSION_FACTORY],
-                              config_dir=config_dir, secret_key=settings.secret_key)
+                              config_dir=config_dir, secret_key=settings.secret_key,
+                              identity_policy=settings.identity_policy())
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
     services.recommender = lambda: app.get(keys.RECOMMENDER)

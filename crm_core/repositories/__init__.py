@@ -11,6 +11,7 @@ from crm_core.repositories.customers import (
     normalize_email,
     normalize_phone,
 )
+from crm_core.repositories.identity import IdentityGuardRepository
 from crm_core.repositories.orders import OrderRepository
 from crm_core.repositories.people import (
     AgentRepository,
@@ -22,6 +23,6 @@ from crm_core.repositories.tickets import TicketRepository
 
 __all__ = [
     "MAX_PAGE_SIZE", "AgentRepository", "AuditRepository", "ConversationRepository",
-    "CsatRepository", "Customer360", "CustomerRepository", "OrderRepository", "Page",
+    "CsatRepository", "Customer360", "CustomerRepository", "IdentityGuardRepository", "OrderRepository", "Page",
     "ProductRepository", "TicketRepository", "check_page", "normalize_email", "normalize_phone",
 ]

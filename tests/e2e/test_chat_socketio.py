@@ -102,3 +102,53 @@ async def test_socketio_carries_the_agent_after_handoff(aiohttp_client, sqlite_u
             assert heard.text == "thanks Bo"
     finally:
         await widget.sio.disconnect()
+
+
+async def test_a_socket_cannot_speak_in_another_sockets_session(base_url: str,
+                                                                seeded: Seeded) -> None:
+    """The hijack of issue #15: a second socket names the first one's (verified) session
+    in ``user_uttered``. It is refused and the victim's conversation is untouched."""
+    victim, attacker = Widget(), Widget()
+    errors: asyncio.Queue = asyncio.Queue()
+    attacker.sio.on("error", errors.put)
+    for widget in (victim, attacker):
+        await widget.sio.connect(base_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        await victim.sio.emit("session_request", {"session_id": None})
+        victim_session = await asyncio.wait_for(victim.confirmed.get(), 10)
+        await victim.utter(victim_session,
+                           f'/order_status{{"order_number": "{seeded.ann_paid}"}}', 1)
+        replies = await victim.utter(victim_session, "ann@example.com", 2)
+        assert "Ann Lee" in replies[0]["text"]  # the victim is verified
+
+        await attacker.sio.emit("session_request", {"session_id": None})
+        own = await asyncio.wait_for(attacker.confirmed.get(), 10)
+        assert own != victim_session
+        await attacker.sio.emit("user_uttered", {"message": "/cancel_order",
+                                                 "session_id": victim_session})
+        error = await asyncio.wait_for(errors.get(), 10)
+        assert error["error"]["code"] == "session_mismatch"
+        said = await asyncio.wait_for(attacker.uttered.get(), 10)
+        assert "another session" in said["text"]
+        await asyncio.sleep(0.2)
+        assert victim.uttered.empty()  # nothing was said in the victim's conversation
+
+        # Its own session still works.
+        [reply] = await attacker.utter(own, "/greet", 1)
+        assert "How can I help" in reply["text"]
+    finally:
+        for widget in (victim, attacker):
+            await widget.sio.disconnect()
+
+
+async def test_user_uttered_before_session_request_is_refused(base_url: str) -> None:
+    widget = Widget()
+    errors: asyncio.Queue = asyncio.Queue()
+    widget.sio.on("error", errors.put)
+    await widget.sio.connect(base_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        await widget.sio.emit("user_uttered", {"message": "hi", "session_id": "someone-else-1"})
+        error = await asyncio.wait_for(errors.get(), 10)
+        assert error["error"]["code"] == "session_mismatch"
+    finally:
+        await widget.sio.disconnect()

@@ -127,3 +127,24 @@ async def test_live_chat_with_an_agent_after_handoff(client) -> None:
     await ws.send_json({"type": "csat", "score": 5})  # only once
     assert (await ws.receive_json(timeout=10))["type"] == "error"
     await ws.close()
+
+
+async def test_ws_connection_stays_bound_to_its_session(client, seeded: Seeded) -> None:
+    """A second hello on the same socket naming another session is refused (issue #15):
+    one connection speaks for one conversation only."""
+    victim = await client.ws_connect("/ws/chat")
+    await victim.send_json({"type": "hello"})
+    victim_sid = (await victim.receive_json(timeout=10))["session_id"]
+
+    ws = await client.ws_connect("/ws/chat")
+    await ws.send_json({"type": "hello"})
+    own = (await ws.receive_json(timeout=10))["session_id"]
+    await ws.send_json({"type": "hello", "session_id": victim_sid})
+    error = await ws.receive_json(timeout=10)
+    assert error["type"] == "error" and error["error"]["code"] == "session_mismatch"
+    await ws.send_json({"type": "hello", "session_id": own})  # its own: fine
+    assert (await ws.receive_json(timeout=10))["session_id"] == own
+    frames = await turn(ws, "/greet")
+    assert "How can I help" in bot_text(frames)
+    await ws.close()
+    await victim.close()

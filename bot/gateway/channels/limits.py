@@ -14,7 +14,7 @@ from typing import Any
 import socketio
 
 from bot.inputs import (
-    MAX_JSON_DEPTH, InputLimits, check_metadata, check_sender, check_text, json_too_deep,
+    CLIENT_METADATA, MAX_JSON_DEPTH, InputLimits, check_metadata, check_sender, check_text, json_too_deep,
 )
 from bot.messages import UserMessage
 
@@ -24,12 +24,24 @@ REJECTED_PACKET = "kefu_rejected_packet"
 
 def chat_message(sender: Any, text: Any, metadata: Any, channel: str, limits: InputLimits,
                  *, sender_field: str = "sender", text_field: str = "message",
-                 metadata_field: str = "metadata") -> UserMessage:
-    """The customer's message, every field checked; ``InvalidInput`` names the bad one."""
+                 metadata_field: str = "metadata", client: str | None = None) -> UserMessage:
+    """The customer's message, every field checked; ``InvalidInput`` names the bad one.
+    ``client`` (the peer address, ``bot.gateway.client_ip``) goes into the metadata under
+    ``CLIENT_METADATA``, replacing anything the customer put there."""
     return UserMessage(
         sender_id=check_sender(sender, sender_field, limits),
         text=check_text(text, text_field).strip(), channel=channel,
-        metadata=check_metadata(metadata, metadata_field, limits))
+        metadata=with_client(check_metadata(metadata, metadata_field, limits), client))
+
+
+def with_client(metadata: dict[str, Any], client: str | None) -> dict[str, Any]:
+    """``metadata`` with the gateway's own ``CLIENT_METADATA`` (the customer's removed)."""
+    from bot.gateway.ratelimit import client_key
+
+    clean = {k: v for k, v in metadata.items() if k != CLIENT_METADATA}
+    if client:
+        clean[CLIENT_METADATA] = client_key(client)
+    return clean
 
 
 class _DepthCheckedJson:

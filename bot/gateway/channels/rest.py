@@ -9,6 +9,7 @@ from bot.gateway import keys
 from bot.gateway.bodies import read_json
 from bot.gateway.channels.limits import chat_message
 from bot.gateway.channels.wire import handler, rest_items
+from bot.gateway.client_ip import client_ip
 from bot.inputs import InputLimits
 from crm_core.errors import InvalidInput
 
@@ -27,7 +28,8 @@ async def webhook(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
     message = chat_message(body.get("sender") or "default", body.get("message"),
-                           body.get("metadata"), CHANNEL, InputLimits.from_settings(settings))
+                           body.get("metadata"), CHANNEL, InputLimits.from_settings(settings),
+                           client=client_ip(request))
     replies = await handler(request.app).handle(message)
     return web.json_response(rest_items(message.sender_id, replies))
 

@@ -20,10 +20,11 @@ from aiohttp import web
 from bot.gateway import keys
 from bot.gateway.channels.limits import REJECTED_PACKET, DepthCheckedPacket, chat_message
 from bot.gateway.channels.wire import handler, socketio_events
+from bot.gateway.client_ip import client_ip
 from bot.gateway.errors import error_body
 from bot.gateway.ratelimit import check_chat
 from bot.inputs import InputLimits, check_sender
-from crm_core.errors import InvalidInput, KefuError
+from crm_core.errors import InvalidInput, KefuError, SessionMismatch
 
 log = logging.getLogger(__name__)
 CHANNEL = "socketio"
@@ -37,6 +38,21 @@ def _session_id(data: Any) -> str:
         return check_sender(value, "session_id")
     except InvalidInput:
         return uuid.uuid4().hex
+
+
+def bound_session(saved: dict[str, Any], asked: Any) -> str:
+    """The session a socket's ``user_uttered`` belongs to: the one its ``session_request``
+    confirmed. Naming another one is refused (``SessionMismatch``): a socket speaks only
+    in its own conversation, whatever ids it has learnt. A socket that never asked for a
+    session must ask first (the widgets always do) before it may name one."""
+    bound = saved.get("session_id")
+    if bound is None:
+        raise SessionMismatch("Ask for a session (session_request) before sending messages.",
+                              details={"field": "session_id"})
+    if asked not in (None, "", bound):
+        raise SessionMismatch("This connection belongs to another session.",
+                              details={"field": "session_id"})
+    return str(bound)
 
 
 def attach_socketio(app: web.Application) -> socketio.AsyncServer:
@@ -80,13 +96,15 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
     async def user_uttered(sid: str, data: Any = None) -> None:
         data = data if isinstance(data, dict) else {}
         saved = await sio.get_session(sid)
-        session_id = str(data.get("session_id") or saved.get("session_id") or sid)
+        request = sio.get_environ(sid).get("aiohttp.request")
         metadata = data.get("metadata") or data.get("customData") or {}
         text = data.get("message")
         try:
+            session_id = bound_session(saved, data.get("session_id"))
             message = chat_message(session_id, text, metadata, CHANNEL, limits,
-                                   sender_field="session_id")
-            await check_chat(app, sio.get_environ(sid).get("aiohttp.request"))
+                                   sender_field="session_id",
+                                   client=client_ip(request) if request is not None else None)
+            await check_chat(app, request)
             replies = await handler(app).handle(message)
         except KefuError as exc:
             await sio.emit("error", error_body(exc.code, exc.message, exc.details), room=sid)

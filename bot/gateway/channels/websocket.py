@@ -27,12 +27,14 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.gateway import keys
+from bot.gateway.channels.limits import with_client
 from bot.gateway.channels.wire import handler, ws_message
+from bot.gateway.client_ip import client_ip
 from bot.gateway.errors import error_body
 from bot.gateway.ratelimit import check_chat, check_frame
 from bot.inputs import InputLimits, check_metadata, check_text, loads
 from bot.messages import UserMessage
-from crm_core.errors import InvalidInput, KefuError
+from crm_core.errors import InvalidInput, KefuError, SessionMismatch
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
@@ -97,6 +99,10 @@ class ChatSession:
         """Start or resume a session and send its history."""
         resumed = frame.get("session_id")
         metadata = check_metadata(frame.get("metadata"), "metadata", self.limits)
+        if self.session_id is not None and resumed not in (None, "", self.session_id):
+            # One connection, one session: a socket never speaks for another conversation.
+            raise SessionMismatch("This connection belongs to another session.",
+                                  details={"field": "session_id"})
         self.session_id = _session_id(resumed)
         if metadata:
             self.metadata = metadata
@@ -122,7 +128,9 @@ class ChatSession:
         await self.ws.send_json({"type": "typing", "on": True})
         try:
             replies = await engine.handle(UserMessage(
-                sender_id=self.session_id or "", text=text, channel=CHANNEL, metadata=metadata))
+                sender_id=self.session_id or "", text=text, channel=CHANNEL,
+                metadata=with_client(metadata, client_ip(self.request)
+                                     if self.request is not None else None)))
             for reply in replies:
                 await self.ws.send_json(ws_message(reply))
             hub = self.app.get(keys.LIVE_CHAT)
