@@ -131,6 +131,34 @@ class Settings(BaseSettings):
     identity_max_lockout_seconds: int = Field(default=86400, ge=1, le=365 * 86400,
                                               description="The longest lockout.")
 
+    email_from: str = Field(default="kefu <no-reply@localhost>", description="From address of "
+                            "the mail kefu sends (one-time codes).")
+    email_smtp_host: str | None = Field(default=None, description="SMTP server for outgoing "
+                                        "mail; unset: mail is written to data_dir/outbox as "
+                                        ".eml files (development).")
+    email_smtp_port: int = Field(default=587, ge=1, le=65535)
+    email_smtp_username: str | None = None
+    email_smtp_password: SecretStr | None = None
+    email_smtp_starttls: bool = Field(default=True, description="Use STARTTLS when the server "
+                                      "offers it.")
+    email_smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    step_up_code_minutes: int = Field(default=10, ge=1, le=1440, description="How long a "
+                                      "one-time code sent before an order change is valid.")
+    step_up_max_tries: int = Field(default=5, ge=1, le=20, description="Wrong answers a "
+                                   "one-time code allows.")
+
+    def mail_config(self) -> Any:
+        """Outgoing mail as ``crm_core.mail.MailConfig``."""
+        from crm_core.mail import MailConfig
+
+        return MailConfig(
+            sender=self.email_from, smtp_host=self.email_smtp_host,
+            smtp_port=self.email_smtp_port, smtp_username=self.email_smtp_username,
+            smtp_password=(self.email_smtp_password.get_secret_value()
+                           if self.email_smtp_password else None),
+            smtp_starttls=self.email_smtp_starttls, timeout=self.email_smtp_timeout_seconds,
+            outbox=Path(self.data_dir) / "outbox")
+
     def identity_policy(self) -> Any:
         """The identity-check limits as ``crm_core.services.identity_guard.IdentityPolicy``."""
         from datetime import timedelta

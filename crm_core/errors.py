@@ -94,6 +94,16 @@ class SessionMismatch(Forbidden):
     code = "session_mismatch"
 
 
+class CodeRejected(Unauthenticated):
+    """The code is wrong (``details.tries_left``), expired or used up (``tries_left`` 0)."""
+
+    code = "code_rejected"
+
+    def __init__(self, message: str, *, tries_left: int) -> None:
+        super().__init__(message, details={"tries_left": tries_left})
+        self.tries_left = tries_left
+
+
 # --- specific errors: stable codes, data in details -------------------------------------
 
 

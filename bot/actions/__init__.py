@@ -17,6 +17,7 @@ from bot.actions.orders import (
 )
 from bot.actions.products import ActionProductInfo, ActionRecommend
 from bot.actions.services import ActionServices
+from bot.actions.step_up import ActionVerifyCode, ValidateCodeForm
 from bot.actions.support import ActionFaq, ActionGoodbye, ActionHandoff, ActionRecordCsat
 from bot.actions.tickets import ActionAccountUpdate, ActionOpenTicket, ActionTicketStatus
 
@@ -24,7 +25,7 @@ ACTION_CLASSES: tuple[type[Action], ...] = (
     ActionVerifyIdentity, ValidateIdentityForm, ActionOrderStatus, ActionCancelOrder,
     ActionChangeAddress, ActionRequestReturn, ActionOpenTicket, ActionTicketStatus,
     ActionAccountUpdate, ActionProductInfo, ActionRecommend, ActionFaq, ActionHandoff,
-    ActionGoodbye, ActionRecordCsat,
+    ActionGoodbye, ActionRecordCsat, ActionVerifyCode, ValidateCodeForm,
 )
 
 

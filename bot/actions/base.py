@@ -86,7 +86,11 @@ def identity_events(customer: Any) -> list[EventType]:
 
 
 class VerifiedAction(KefuAction, ABC):
-    """An action that needs a verified customer; ``run_verified`` does the work."""
+    """An action that needs a verified customer; ``run_verified`` does the work. With a
+    ``step_up`` purpose it also needs the one-time code mailed to the customer
+    (``bot.actions.step_up``) once per conversation before it changes anything."""
+
+    step_up: str | None = None
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
@@ -97,8 +101,13 @@ class VerifiedAction(KefuAction, ABC):
             if not events:
                 return [SlotSet("pending_action", self.name()), FollowupAction(IDENTITY_FORM)]
             tracker.add_slots(events)
-        return events + await self.run_verified(
-            dispatcher, tracker, domain, int(tracker.get_slot("customer_id")))
+        customer_id = int(tracker.get_slot("customer_id"))
+        if self.step_up and not tracker.get_slot("step_up_verified"):
+            from bot.actions.step_up import ask_for_code
+
+            return events + await ask_for_code(await self.services(), dispatcher, tracker,
+                                                customer_id, self.step_up, self.name())
+        return events + await self.run_verified(dispatcher, tracker, domain, customer_id)
 
     @abstractmethod
     async def run_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -99,6 +99,7 @@ class ActionCancelOrder(_OrderAction):
     """Cancel an order that has not shipped."""
 
     intent_for_buttons = "cancel_order"
+    step_up = "order_change"
 
     def name(self) -> str:
         """For cancel_order."""
@@ -132,6 +133,7 @@ class ActionChangeAddress(_OrderAction):
     """Change where an order ships, asking for the address with ``address_form``."""
 
     intent_for_buttons = "change_address"
+    step_up = "order_change"
 
     def name(self) -> str:
         """For change_address and when address_form completes."""

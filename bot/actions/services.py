@@ -30,6 +30,10 @@ class ActionServices:
     secret_key: Any = None
     # crm_core.services.identity_guard.IdentityPolicy; None: its defaults.
     identity_policy: Any = None
+    # crm_core.mail.MailConfig for one-time codes; None: no mail, order changes go to an agent.
+    mail: Any = None
+    step_up_minutes: int = 10
+    step_up_max_tries: int = 5
     policy: SlaPolicy | None = None
     # Returns the handoff sink at call time: routing may register one after start-up.
     handoff_sink: Callable[[], HandoffSink] | None = None
@@ -104,6 +108,8 @@ async def standalone_services() -> ActionServices:
             _standalone = ActionServices(
                 session_factory=create_session_factory(create_engine(settings.database_url)),
                 config_dir=Path(settings.config_dir), secret_key=settings.secret_key,
-                identity_policy=settings.identity_policy(),
+                identity_policy=settings.identity_policy(), mail=settings.mail_config(),
+                step_up_minutes=settings.step_up_code_minutes,
+                step_up_max_tries=settings.step_up_max_tries,
             )
     return _standalone

@@ -64,7 +64,10 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     config_dir = Path(settings.config_dir)
     services = ActionServices(session_factory=app[keys.SESSION_FACTORY],
                               config_dir=config_dir, secret_key=settings.secret_key,
-                              identity_policy=settings.identity_policy())
+                              identity_policy=settings.identity_policy(),
+                              mail=settings.mail_config(),
+                              step_up_minutes=settings.step_up_code_minutes,
+                              step_up_max_tries=settings.step_up_max_tries)
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
     services.recommender = lambda: app.get(keys.RECOMMENDER)

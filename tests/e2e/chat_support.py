@@ -134,3 +134,14 @@ async def seed_fast(url: str) -> Seeded:
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
     return seeded
+
+
+def mailed_code(data_dir: Path) -> str:
+    """The six-digit code in the newest mail of the development outbox (``data_dir/outbox``),
+    where kefu writes mail when no SMTP server is configured."""
+    import email
+    import re
+
+    newest = max((data_dir / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    body = email.message_from_bytes(newest.read_bytes()).get_payload(decode=True).decode()
+    return re.search(r"\b(\d{6})\b", body).group(1)  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.chat_support import Seeded, chat_app, seed_fast as seed
+from tests.e2e.chat_support import Seeded, chat_app, mailed_code, seed_fast as seed
 
 
 @pytest.fixture
@@ -85,9 +85,11 @@ async def test_wrong_order_number_format_is_asked_again(client, seeded: Seeded) 
     assert "paid" in texts(items)
 
 
-async def test_cancel_after_shipping_is_refused(client, seeded: Seeded) -> None:
+async def test_cancel_after_shipping_is_refused(client, seeded: Seeded, tmp_path) -> None:
     await say(client, "s4", f'/cancel_order{{"order_number": "{seeded.ann_shipped}"}}')
     items = await say(client, "s4", "ann@example.com")
+    assert "emailed a 6-digit code to a***@example.com" in texts(items)
+    items = await say(client, "s4", mailed_code(tmp_path))
     assert "can no longer be cancelled" in texts(items)
     items = await say(client, "s4", f'/cancel_order{{"order_number": "{seeded.ann_paid}"}}')
     assert "is cancelled" in texts(items)
@@ -134,9 +136,11 @@ async def test_bad_bodies_are_clear_400s(client) -> None:
     assert (await resp.json())["error"]["code"] == "invalid_input"
 
 
-async def test_change_address_asks_for_it_and_keeps_the_order(client, seeded: Seeded) -> None:
+async def test_change_address_asks_for_it_and_keeps_the_order(client, seeded: Seeded,
+                                                               tmp_path) -> None:
     await say(client, "s8", f'/change_address{{"order_number": "{seeded.ann_paid}"}}')
-    items = await say(client, "s8", "ann@example.com")
+    await say(client, "s8", "ann@example.com")
+    items = await say(client, "s8", mailed_code(tmp_path))
     assert f"new shipping address for order {seeded.ann_paid}" in texts(items)
     # Digits in an address are not an order number.
     items = await say(client, "s8", "12345 Main Street, Springfield")

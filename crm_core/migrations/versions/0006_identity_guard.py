@@ -2,6 +2,7 @@
 
 Failed identity checks counted per email and per client across conversations, with
 lockouts (``crm_core.services.identity_guard``). Keys are stored as SHA-256 hashes.
+One-time codes (hashed) for the second factor before order changes.
 
 Revision ID: 0006_identity_guard
 Revises: 0005_list_indexes
@@ -36,7 +37,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_guards')),
         sa.UniqueConstraint('scope', 'key_hash', name=op.f('uq_identity_guards_scope')),
     )
+    op.create_table(
+        'one_time_codes',
+        sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column('customer_id', sa.Integer(), nullable=False),
+        sa.Column('purpose', sa.String(length=32), nullable=False),
+        sa.Column('code_hash', sa.String(length=64), nullable=False),
+        sa.Column('salt', sa.String(length=32), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('tries', sa.Integer(), nullable=False),
+        sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['customer_id'], ['customers.id'],
+                                name=op.f('fk_one_time_codes_customer_id_customers'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_one_time_codes')),
+    )
+    op.create_index(op.f('ix_one_time_codes_customer_id'), 'one_time_codes', ['customer_id'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_one_time_codes_customer_id'), table_name='one_time_codes')
+    op.drop_table('one_time_codes')
     op.drop_table('identity_guards')
