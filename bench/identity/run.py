@@ -6,8 +6,10 @@ email, try sequential order numbers, one new conversation per guess, until the b
 Each server is a real process (``create_app`` on ``web.run_app``) on a fresh, migrated,
 seeded SQLite file (``tests.e2e.chat_support.seed``: Ann with three orders). The chat rate
 limit is off in both (``KEFU_RATE_LIMIT_CHAT=''``) so the identity limits alone are measured;
-identity limits are the defaults of each revision. The attacker's first guess is
+identity limits are the defaults of each revision. The guessing attacker's first guess is
 ``--spread`` numbers below Ann's paid order, so without limits the hit is guess spread+1.
+The spray attacker tries a real order number with ``--spray`` - 1 wrong emails from one
+address, then the right email (the per-client limit).
 
     flock /work/notes/bench.lock /work/main/.venv/bin/python -m bench.identity.run \
         --baseline 30bfdb9
@@ -64,7 +66,10 @@ async def attempt(http: aiohttp.ClientSession, base: str, sender: str, email: st
 
 
 async def attack(label: str, code_dir: Path, work: Path, nlu_model: Path, spread: int,
-                 max_guesses: int) -> dict[str, object]:
+                 max_guesses: int, spray: bool = False) -> dict[str, object]:
+    """One server, one attack; ``spray``: one client trying ``max_guesses - 1`` wrong
+    emails with a real order number, then the right email."""
+    label = f"{label}-{'spray' if spray else 'guess'}"
     db, data, out = work / f"{label}.sqlite3", work / f"{label}-data", work / f"{label}.json"
     (data / "models").mkdir(parents=True)
     (data / "models" / "nlu").symlink_to(nlu_model, target_is_directory=True)
@@ -84,9 +89,14 @@ async def attack(label: str, code_dir: Path, work: Path, nlu_model: Path, spread
         async with aiohttp.ClientSession() as http:
             started = time.perf_counter()
             for guesses in range(1, max_guesses + 1):
-                number = f"{prefix}-{first + guesses - 1:0{len(digits)}d}"
-                said = await attempt(http, base, f"attacker-{guesses}", target["email"],
-                                     number)
+                if spray:  # the real number, a new email each time, from one address
+                    email, number = f"victim{guesses}@example.com", target["real"]
+                    if guesses == max_guesses:
+                        email = target["email"]  # the right pair at last
+                else:
+                    email = target["email"]
+                    number = f"{prefix}-{first + guesses - 1:0{len(digits)}d}"
+                said = await attempt(http, base, f"attacker-{guesses}", email, number)
                 if VERIFIED in said:
                     outcome = "verified (takeover)"
                     break
@@ -111,6 +121,8 @@ async def main() -> None:
     parser.add_argument("--spread", type=int, default=300,
                         help="first guess this many numbers below the real order")
     parser.add_argument("--max-guesses", type=int, default=1000)
+    parser.add_argument("--spray", type=int, default=50,
+                        help="second attack: this many emails from one client (0: skip)")
     args = parser.parse_args()
     from bot.nlu import train
 
@@ -121,14 +133,20 @@ async def main() -> None:
         if args.baseline:
             runs.append((f"baseline {args.baseline}", checkout(args.baseline, work)))
         runs.append(("this checkout", ROOT))
-        print(f"guessing attack: one email, sequential order numbers from real-{args.spread}, "
-              "one conversation per guess, chat rate limit off")
-        print(f"{'server':24} {'outcome':22} {'guesses':>8} {'time':>8}  right number after")
+        print(f"guess: one email, sequential order numbers from real-{args.spread}; spray: "
+              f"one client, {args.spray} emails (the last one right) with a real order number;"
+              " one conversation per try, chat rate limit off")
+        print(f"{'server':24} {'attack':6} {'outcome':22} {'tries':>6} {'time':>7}  "
+              "right pair after")
+        attacks = [("guess", False, args.max_guesses)]
+        if args.spray:
+            attacks.append(("spray", True, args.spray))
         for label, code_dir in runs:
-            r = await attack(label.split()[0], code_dir, work, nlu_model, args.spread,
-                             args.max_guesses)
-            print(f"{label:24} {r['outcome']:22} {r['guesses']:>8} {r['seconds']:>7.1f}s  "
-                  f"{r['right_after']}")
+            for name, spray, tries in attacks:
+                r = await attack(label.split()[0], code_dir, work, nlu_model, args.spread,
+                                 tries, spray)
+                print(f"{label:24} {name:6} {r['outcome']:22} {r['guesses']:>6} "
+                      f"{r['seconds']:>6.1f}s  {r['right_after']}")
 
 
 if __name__ == "__main__":
