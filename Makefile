@@ -38,7 +38,7 @@ demo: install
 	@test -d var/models/analytics || $(BIN)/kefu analytics refresh
 
 run: demo
-	$(BIN)/kefu serve --host $(HOST) --port $(PORT)
+	KEFU_EMAIL_OUTBOX=$${KEFU_EMAIL_OUTBOX:-true} $(BIN)/kefu serve --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest -q

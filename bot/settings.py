@@ -134,8 +134,11 @@ class Settings(BaseSettings):
     email_from: str = Field(default="kefu <no-reply@localhost>", description="From address of "
                             "the mail kefu sends (one-time codes).")
     email_smtp_host: str | None = Field(default=None, description="SMTP server for outgoing "
-                                        "mail; unset: mail is written to data_dir/outbox as "
-                                        ".eml files (development).")
+                                        "mail; unset: no mail is sent (changes that need a "
+                                        "mailed code are refused) unless email_outbox is on.")
+    email_outbox: bool = Field(default=False, description="Development only: without an SMTP "
+                               "server, write mail to data_dir/outbox as .eml files (0600) "
+                               "instead of refusing what needs a mailed code.")
     email_smtp_port: int = Field(default=587, ge=1, le=65535)
     email_smtp_username: str | None = None
     email_smtp_password: SecretStr | None = None
@@ -157,7 +160,7 @@ class Settings(BaseSettings):
             smtp_password=(self.email_smtp_password.get_secret_value()
                            if self.email_smtp_password else None),
             smtp_starttls=self.email_smtp_starttls, timeout=self.email_smtp_timeout_seconds,
-            outbox=Path(self.data_dir) / "outbox")
+            outbox=Path(self.data_dir) / "outbox" if self.email_outbox else None)
 
     def identity_policy(self) -> Any:
         """The identity-check limits as ``crm_core.services.identity_guard.IdentityPolicy``."""

@@ -90,6 +90,7 @@ def chat_settings(url: str, data_dir: Path | None = None, **kw: object) -> Setti
     """Settings for a test app on ``url`` (``data_dir``: where the NLU model is found)."""
     if data_dir is not None:
         kw["data_dir"] = data_dir
+    kw.setdefault("email_outbox", True)  # codes read back with mailed_code(data_dir)
     return Settings(database_url=url, secret_key=SECRET, **kw)
 
 

@@ -135,3 +135,16 @@ async def test_no_mail_server_means_no_change(aiohttp_client, sqlite_url, seeded
     said = await say(client, "c4", "ann@example.com")
     assert "can't send you a confirmation code" in said
     assert await order_status(sqlite_url, seeded.ann_paid) == "paid"
+
+
+async def test_no_mail_configured_means_no_change(aiohttp_client, sqlite_url, seeded, tmp_path,
+                                                  nlu_model_dir) -> None:
+    """Neither an SMTP server nor the development outbox: refused, and nothing is written."""
+    client = await aiohttp_client(chat_app(sqlite_url, tmp_path, nlu_model_dir,
+                                           email_outbox=False))
+    await say(client, "c5", f'/change_address{{"order_number": "{seeded.ann_paid}"}}')
+    said = await say(client, "c5", "ann@example.com")
+    assert "can't send you a confirmation code" in said
+    assert "will now ship to" not in said
+    assert not (tmp_path / "outbox").exists()
+    assert await order_status(sqlite_url, seeded.ann_paid) == "paid"
