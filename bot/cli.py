@@ -14,10 +14,16 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with command-line overrides; exits cleanly on errors."""
     from pydantic import ValidationError
 
+    from crm_core.crypto import PiiKeyError, configure
+
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        configure(settings.pii_keyring())
     except ValidationError as exc:
         raise click.UsageError(f"invalid settings:\n{exc}") from exc
+    except PiiKeyError as exc:
+        raise click.UsageError(f"invalid settings: {exc}") from exc
+    return settings
 
 
 @click.group()

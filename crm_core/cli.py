@@ -49,6 +49,26 @@ def current() -> None:
     click.echo(f"current: {at or '(empty)'}  head: {head}  ({state})")
 
 
+@db.command(name="rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt all PII with the active key (the first of KEFU_PII_KEYS) and refresh the
+    blind indexes; afterwards older keys can be removed from KEFU_PII_KEYS."""
+    from crm_core.crypto import PiiKeyError
+    from crm_core.errors import KefuError
+    from crm_core.pii import rotate_key as run_rotate
+
+    settings = _settings()
+    try:
+        r = asyncio.run(run_rotate(settings.database_url))
+    except (KefuError, PiiKeyError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    from crm_core.crypto import get_keyring
+
+    before = ", ".join(f"{k}: {n:,}" for k, n in sorted(r.key_ids_before.items())) or "none"
+    click.echo(f"re-encrypted {r.customers:,} customers and {r.orders:,} order addresses "
+               f"with key {get_keyring().active_id} (values by key before: {before})")
+
+
 @click.group()
 def demo() -> None:
     """Demo data."""
