@@ -51,12 +51,12 @@ def _register_groups() -> None:
     from bot.nlu.cli import nlu
     from bot.voice.cli import voice
     from crm_core.analytics.cli import analytics
-    from crm_core.cli import db, demo, import_
+    from crm_core.cli import customers, db, demo, import_
     from recommend.cli import recommend
     from routing.cli import routing
     from routing.staffing.cli import staffing
 
-    for group in (db, demo, import_, nlu, voice, analytics, recommend, routing, staffing):
+    for group in (db, demo, import_, customers, nlu, voice, analytics, recommend, routing, staffing):
         main.add_command(group)
 
 

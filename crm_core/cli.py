@@ -140,3 +140,60 @@ def online_retail(path: object, no_progress: bool, show_bad: int) -> None:
         f"skipped: {len(r.bad_rows):,} bad rows, {r.guest_rows:,} guest rows without CustomerID "
         f"(products kept, no order), {r.credit_note_rows:,} credit-note rows (C invoices), "
         f"{r.adjustment_rows:,} stock adjustments (quantity <= 0 or price 0).")
+
+
+@click.group()
+def customers() -> None:
+    """A customer's data: export it, erase it (both audited)."""
+
+
+async def _with_uow(url: str, work):  # noqa: ANN001, ANN202
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.schema import ensure_current
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    await ensure_current(url)
+    engine = create_engine(url)
+    try:
+        return await work(SqlUnitOfWork(create_session_factory(engine)))
+    finally:
+        await engine.dispose()
+
+
+@customers.command()
+@click.argument("customer_id", type=click.IntRange(min=1))
+def export(customer_id: int) -> None:
+    """Print everything kefu holds on customer CUSTOMER_ID as JSON (audited)."""
+    import json
+
+    from crm_core.errors import KefuError
+    from crm_core.services.privacy import export_customer
+
+    settings = _settings()
+    try:
+        data = asyncio.run(_with_uow(settings.database_url, lambda uow: export_customer(
+            uow, customer_id, actor="cli")))
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@customers.command()
+@click.argument("customer_id", type=click.IntRange(min=1))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase(customer_id: int, yes: bool) -> None:
+    """Erase customer CUSTOMER_ID's personal data everywhere (orders stay, without PII)."""
+    from crm_core.errors import KefuError
+    from crm_core.services.privacy import erase_customer
+
+    settings = _settings()
+    if not yes:
+        click.confirm(f"Erase all personal data of customer {customer_id}? This cannot be "
+                      "undone", abort=True)
+    try:
+        counts = asyncio.run(_with_uow(settings.database_url, lambda uow: erase_customer(
+            uow, customer_id, actor="cli")))
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"erased customer {customer_id}: " + ", ".join(
+        f"{n:,} {what}" for what, n in counts.items()))
