@@ -197,3 +197,31 @@ def erase(customer_id: int, yes: bool) -> None:
         raise click.ClickException(exc.message) from None
     click.echo(f"erased customer {customer_id}: " + ", ".join(
         f"{n:,} {what}" for what, n in counts.items()))
+
+
+@db.command(name="backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_cmd(path: Path) -> None:
+    """Back the database up to PATH (SQLite online backup, or pg_dump); mode 600."""
+    from crm_core.backup import backup
+    from crm_core.errors import KefuError
+
+    try:
+        backup(_settings().database_url, path)
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"backup written to {path}")
+
+
+@db.command(name="restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore_cmd(path: Path) -> None:
+    """Replace the database with the backup at PATH (SQLite, or pg_restore)."""
+    from crm_core.backup import restore
+    from crm_core.errors import KefuError
+
+    try:
+        restore(_settings().database_url, path)
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"database restored from {path}")
