@@ -14,10 +14,16 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with command-line overrides; exits cleanly on errors."""
     from pydantic import ValidationError
 
+    from crm_core.crypto import PiiKeyError, configure
+
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        configure(settings.pii_keyring())
     except ValidationError as exc:
         raise click.UsageError(f"invalid settings:\n{exc}") from exc
+    except PiiKeyError as exc:
+        raise click.UsageError(f"invalid settings: {exc}") from exc
+    return settings
 
 
 @click.group()
@@ -45,12 +51,12 @@ def _register_groups() -> None:
     from bot.nlu.cli import nlu
     from bot.voice.cli import voice
     from crm_core.analytics.cli import analytics
-    from crm_core.cli import db, demo, import_
+    from crm_core.cli import customers, db, demo, import_
     from recommend.cli import recommend
     from routing.cli import routing
     from routing.staffing.cli import staffing
 
-    for group in (db, demo, import_, nlu, voice, analytics, recommend, routing, staffing):
+    for group in (db, demo, import_, customers, nlu, voice, analytics, recommend, routing, staffing):
         main.add_command(group)
 
 

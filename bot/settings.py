@@ -59,6 +59,28 @@ class Settings(BaseSettings):
         description="Registry name of the recommender `kefu recommend train` fits "
         "(kefu.ease.v1, kefu.itemknn.v1, kefu.popularity.v1).",
     )
+    # --- privacy: PII at rest (crm_core/crypto.py) ---
+    pii_keys: SecretStr | None = Field(
+        default=None,
+        description="AES-256-GCM keys for PII at rest, 'id:base64key[,id:base64key...]'; "
+        "the first encrypts, all decrypt (rotation: put the new one first, run "
+        "`kefu db rotate-key`). Unset: a development key in data_dir/pii.key (mode 600).",
+    )
+    pii_index_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key (32 bytes, url-safe base64) of the email/phone blind index; "
+        "unset: derived from the last (oldest) key of KEFU_PII_KEYS.",
+    )
+
+    def pii_keyring(self):  # noqa: ANN201 - crm_core.crypto.Keyring; imported lazily
+        """The keyring these settings name (the dev key file when KEFU_PII_KEYS is unset)."""
+        from crm_core.crypto import keyring_from
+
+        def reveal(v: SecretStr | None) -> str | None:
+            return v.get_secret_value() if v is not None else None
+
+        return keyring_from(reveal(self.pii_keys), reveal(self.pii_index_key), self.data_dir)
+
     # --- voice (bot/voice) ---
     voice_stt_engine: str = Field(default="kefu.pocketsphinx.v1", description="Speech-to-text "
                                   "registry name (kefu.pocketsphinx.v1, kefu.sr_google.v1, ...).")

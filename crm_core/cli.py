@@ -49,6 +49,26 @@ def current() -> None:
     click.echo(f"current: {at or '(empty)'}  head: {head}  ({state})")
 
 
+@db.command(name="rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt all PII with the active key (the first of KEFU_PII_KEYS) and refresh the
+    blind indexes; afterwards older keys can be removed from KEFU_PII_KEYS."""
+    from crm_core.crypto import PiiKeyError
+    from crm_core.errors import KefuError
+    from crm_core.pii import rotate_key as run_rotate
+
+    settings = _settings()
+    try:
+        r = asyncio.run(run_rotate(settings.database_url))
+    except (KefuError, PiiKeyError) as exc:
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    from crm_core.crypto import get_keyring
+
+    before = ", ".join(f"{k}: {n:,}" for k, n in sorted(r.key_ids_before.items())) or "none"
+    click.echo(f"re-encrypted {r.customers:,} customers and {r.orders:,} order addresses "
+               f"with key {get_keyring().active_id} (values by key before: {before})")
+
+
 @click.group()
 def demo() -> None:
     """Demo data."""
@@ -120,3 +140,88 @@ def online_retail(path: object, no_progress: bool, show_bad: int) -> None:
         f"skipped: {len(r.bad_rows):,} bad rows, {r.guest_rows:,} guest rows without CustomerID "
         f"(products kept, no order), {r.credit_note_rows:,} credit-note rows (C invoices), "
         f"{r.adjustment_rows:,} stock adjustments (quantity <= 0 or price 0).")
+
+
+@click.group()
+def customers() -> None:
+    """A customer's data: export it, erase it (both audited)."""
+
+
+async def _with_uow(url: str, work):  # noqa: ANN001, ANN202
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.schema import ensure_current
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    await ensure_current(url)
+    engine = create_engine(url)
+    try:
+        return await work(SqlUnitOfWork(create_session_factory(engine)))
+    finally:
+        await engine.dispose()
+
+
+@customers.command()
+@click.argument("customer_id", type=click.IntRange(min=1))
+def export(customer_id: int) -> None:
+    """Print everything kefu holds on customer CUSTOMER_ID as JSON (audited)."""
+    import json
+
+    from crm_core.errors import KefuError
+    from crm_core.services.privacy import export_customer
+
+    settings = _settings()
+    try:
+        data = asyncio.run(_with_uow(settings.database_url, lambda uow: export_customer(
+            uow, customer_id, actor="cli")))
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@customers.command()
+@click.argument("customer_id", type=click.IntRange(min=1))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase(customer_id: int, yes: bool) -> None:
+    """Erase customer CUSTOMER_ID's personal data everywhere (orders stay, without PII)."""
+    from crm_core.errors import KefuError
+    from crm_core.services.privacy import erase_customer
+
+    settings = _settings()
+    if not yes:
+        click.confirm(f"Erase all personal data of customer {customer_id}? This cannot be "
+                      "undone", abort=True)
+    try:
+        counts = asyncio.run(_with_uow(settings.database_url, lambda uow: erase_customer(
+            uow, customer_id, actor="cli")))
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"erased customer {customer_id}: " + ", ".join(
+        f"{n:,} {what}" for what, n in counts.items()))
+
+
+@db.command(name="backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_cmd(path: Path) -> None:
+    """Back the database up to PATH (SQLite online backup, or pg_dump); mode 600."""
+    from crm_core.backup import backup
+    from crm_core.errors import KefuError
+
+    try:
+        backup(_settings().database_url, path)
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"backup written to {path}")
+
+
+@db.command(name="restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore_cmd(path: Path) -> None:
+    """Replace the database with the backup at PATH (SQLite, or pg_restore)."""
+    from crm_core.backup import restore
+    from crm_core.errors import KefuError
+
+    try:
+        restore(_settings().database_url, path)
+    except KefuError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"database restored from {path}")

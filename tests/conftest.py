@@ -19,6 +19,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get(
     "KEFU_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+# One fixed PII key for the whole test process (crm_core.crypto): CLI tests configure the
+# keyring from settings, and every database the suite writes must stay readable after.
+os.environ.setdefault("KEFU_PII_KEYS", "test1:" + "A" * 43)
 REDIS_URL = os.environ.get("KEFU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 

@@ -23,9 +23,13 @@ log = logging.getLogger(__name__)
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     """Open the CRM database engine for the app's lifetime."""
+    from crm_core.crypto import configure
     from crm_core.db import create_engine, create_session_factory
 
-    engine = create_engine(app[keys.SETTINGS].database_url)
+    settings = app[keys.SETTINGS]
+    if settings.pii_keys is not None:  # else the CLI (or the dev key file) configured it
+        configure(settings.pii_keyring())
+    engine = create_engine(settings.database_url)
     app[keys.DB_ENGINE] = engine
     app[keys.SESSION_FACTORY] = create_session_factory(engine)
     yield

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, MetaData, Numeric, TypeDecorator
+from sqlalchemy import JSON, DateTime, Enum, MetaData, Numeric, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
@@ -70,3 +70,26 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UtcDateTime(), Decimal: Money, dict[str, Any]: JsonType}
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text encrypted at rest (AES-256-GCM, ``crm_core.crypto``): plaintext in Python,
+    ``v1:<key id>:<base64>`` in the database. The ciphertext is randomised, so SQL can
+    neither compare nor search it: use a blind-index column for exact lookups."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        from crm_core.crypto import get_keyring
+
+        return get_keyring().encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        from crm_core.crypto import get_keyring
+
+        return get_keyring().decrypt(value)

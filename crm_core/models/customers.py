@@ -5,11 +5,48 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import re
+from typing import Any
+
 from sqlalchemy import DDL, Boolean, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.domain.enums import CustomerTier
-from crm_core.models.base import Base, enum_column, utcnow
+from crm_core.models.base import Base, EncryptedText, enum_column, utcnow
+
+_PHONE_JUNK = re.compile(r"[^\d+]")
+
+
+def normalize_email(email: str) -> str:
+    """Emails are compared case-insensitively: stored and looked up lower-cased."""
+    return email.strip().lower()
+
+
+def normalize_phone(phone: str) -> str:
+    """Phones are stored as ``+`` and digits only, so "+44 (20) 7946-0000" matches."""
+    return _PHONE_JUNK.sub("", phone.strip())
+
+
+def email_index(email: str | None) -> str | None:
+    """Blind index of an email (HMAC of the normalised value), what lookups compare."""
+    from crm_core.crypto import get_keyring
+
+    return None if email is None else get_keyring().blind_index(normalize_email(email))
+
+
+def phone_index(phone: str | None) -> str | None:
+    """Blind index of a phone number after normalisation."""
+    from crm_core.crypto import get_keyring
+
+    return None if phone is None else get_keyring().blind_index(normalize_phone(phone))
+
+
+def with_blind_indexes(row: dict[str, Any]) -> dict[str, Any]:
+    """A customers row (bulk insert) with its blind-index columns filled in."""
+    if "email" in row or "phone" in row:
+        row = {**row, "email_bidx": email_index(row.get("email")),
+               "phone_bidx": phone_index(row.get("phone"))}
+    return row
 
 
 class Customer(Base):
@@ -20,16 +57,17 @@ class Customer(Base):
         # Filters of the customer list, in its keyset order (by id).
         Index("ix_customers_country_id", "country", "id"),
         Index("ix_customers_tier_id", "tier", "id"),
-        # ``name`` filters by substring: a trigram index answers ILIKE '%...%' on
-        # PostgreSQL; SQLite gets a plain index on name (it scans for a substring anyway).
-        Index("ix_customers_name_trgm", "name", postgresql_using="gin",
-              postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    # PII is encrypted at rest (crm_core.crypto); exact lookups by email and phone go
+    # through the blind indexes, kept in step by the mapper events below and by
+    # crm_core.bulk for bulk inserts. Names are searched in process (see the repository).
+    name: Mapped[str] = mapped_column(EncryptedText)
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    email_bidx: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
     country: Mapped[str | None] = mapped_column(String(64))
     preferred_language: Mapped[str] = mapped_column(String(16), default="en")
     tier: Mapped[CustomerTier] = mapped_column(
@@ -71,6 +109,13 @@ class Product(Base):
 
 # Migration 0005 creates pg_trgm before the trigram indexes; ``create_all`` (test helpers,
 # tools) must too, or PostgreSQL does not know ``gin_trgm_ops``.
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _fill_blind_indexes(_mapper: Any, _conn: Any, target: Customer) -> None:
+    target.email_bidx = email_index(target.email)
+    target.phone_bidx = phone_index(target.phone)
+
+
 _TRGM = DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql")
 for _table in (Customer.__table__, Product.__table__):
     event.listen(_table, "before_create", _TRGM)

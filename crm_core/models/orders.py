@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_core.domain.enums import OrderStatus
-from crm_core.models.base import Base, enum_column, utcnow
+from crm_core.models.base import Base, EncryptedText, enum_column, utcnow
 from crm_core.models.customers import Product
 
 
@@ -32,7 +32,7 @@ class Order(Base):
     )
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    shipping_address: Mapped[str | None] = mapped_column(Text)
+    shipping_address: Mapped[str | None] = mapped_column(EncryptedText)
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     return_reason: Mapped[str | None] = mapped_column(Text)
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)

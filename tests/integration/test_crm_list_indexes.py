@@ -28,8 +28,11 @@ from tests.integration.crm_support import *  # noqa: F403 - fixtures
 PAGING = set(CursorPageQuery.model_fields)
 
 # query model -> table, and for each filter the leading index columns that serve it.
-FILTERS: dict[type, tuple[str, dict[str, list[str]]]] = {
-    CustomerQuery: ("customers", {"name": ["name"], "email": ["email"], "phone": ["phone"],
+FILTERS: dict[type, tuple[str, dict[str, list[str] | None]]] = {
+    # Customers' PII is encrypted (migration 0008): email and phone filter by their blind
+    # index; the name by an in-process scan of the decrypted names (no SQL index can help).
+    CustomerQuery: ("customers", {"name": None, "email": ["email_bidx"],
+                                  "phone": ["phone_bidx"],
                                   "country": ["country", "id"], "tier": ["tier", "id"]}),
     OrderQuery: ("orders", {"customer_id": ["customer_id", "placed_at"],
                             "status": ["status", "placed_at"]}),
@@ -72,6 +75,8 @@ async def test_migrations_create_an_index_for_every_list_filter(migrated_url: st
             for table, filters in FILTERS.values():
                 indexes = await conn.run_sync(_indexes, table)
                 for name, leading in filters.items():
+                    if leading is None:
+                        continue
                     assert any(ix[:len(leading)] == leading for ix in indexes), (table, name)
             for table, leading in ORDERS.items():
                 indexes = await conn.run_sync(_indexes, table)
@@ -87,9 +92,10 @@ ListCall = Callable[[SqlUnitOfWork], Awaitable[Any]]
 # (one customer's orders or tickets).
 PLANS: list[tuple[str, ListCall, tuple[str, ...], bool]] = [
     ("customers email", lambda u: customers.list_customers(u, email="a@b.c"),
-     ("uq_customers_email", "sqlite_autoindex_customers_1"), False),
+     ("uq_customers_email_bidx", "sqlite_autoindex_customers_1",
+      "sqlite_autoindex_customers_2"), False),
     ("customers phone", lambda u: customers.list_customers(u, phone="+4420"),
-     ("ix_customers_phone",), False),
+     ("ix_customers_phone_bidx",), False),
     ("customers country", lambda u: customers.list_customers(u, country="GB"),
      ("ix_customers_country_id",), True),
     ("customers tier", lambda u: customers.list_customers(u, tier="vip"),
@@ -115,8 +121,6 @@ PLANS: list[tuple[str, ListCall, tuple[str, ...], bool]] = [
 ]
 # Substring searches: a trigram index on PostgreSQL; SQLite scans for a substring anyway.
 PG_ONLY_PLANS: list[tuple[str, ListCall, tuple[str, ...], bool]] = [
-    ("customers name", lambda u: customers.list_customers(u, name="chen"),
-     ("ix_customers_name_trgm",), False),
     ("products search", lambda u: customers.list_products(u, q="mug"),
      ("ix_products_name_trgm",), False),
 ]
