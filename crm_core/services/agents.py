@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +41,13 @@ class NewAgent:
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
+    """An argon2id hash of ``password`` (CPU-bound: call it from a thread in async code)."""
     return _HASHER.hash(password)
+
+
+async def _hash_in_thread(password: str) -> str:
+    """argon2id takes tens of ms of CPU; run it off the event loop so chat keeps flowing."""
+    return await asyncio.to_thread(_HASHER.hash, password)
 
 
 def _check_skills(skills: dict[str, int]) -> None:
@@ -82,7 +88,7 @@ async def create_agent(uow: UnitOfWork, data: NewAgent, *, actor: str) -> Agent:
         if await uow.agents.get_by_email(email) is not None:
             raise DuplicateKey("agent", "email", email)
         agent = Agent(email=email, name=name, role=AgentRole(data.role),
-                      password_hash=hash_password(data.password), languages=list(data.languages),
+                      password_hash=await _hash_in_thread(data.password), languages=list(data.languages),
                       capacity=capacity, presence=Presence.OFFLINE, active=True, team=team,
                       skills=[AgentSkill(skill=s, level=int(lv)) for s, lv in data.skills.items()])
         uow.agents.add(agent)
@@ -98,13 +104,14 @@ async def authenticate(uow: UnitOfWork, email: str, password: str) -> Agent:
     async with uow:
         agent = await uow.agents.get_by_email(email)
         try:
-            _HASHER.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+            await asyncio.to_thread(_HASHER.verify,
+                                    agent.password_hash if agent else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             raise InvalidCredentials() from None
         if agent is None or not agent.active:
             raise InvalidCredentials()
         if _HASHER.check_needs_rehash(agent.password_hash):
-            agent.password_hash = hash_password(password)
+            agent.password_hash = await _hash_in_thread(password)
             await uow.commit()
     return agent
 
@@ -238,7 +245,7 @@ async def update_agent(uow: UnitOfWork, agent_id: int, changes: AgentChanges, *,
         logged: dict[str, Any] = {}
         for name, value in values.items():
             if name == "password":
-                agent.password_hash = hash_password(value)
+                agent.password_hash = await _hash_in_thread(value)
                 logged["password"] = "changed"
             elif name == "skills":
                 agent.skills.clear()

@@ -214,6 +214,33 @@ async def test_customer_360_recent_orders_and_open_tickets(uow, policy) -> None:
         await customers.customer_360(uow, 999_999)
 
 
+async def test_argon2_runs_off_the_event_loop(uow, monkeypatch) -> None:
+    """Hashing and verifying happen in a worker thread, so logins cannot stall chat."""
+    import threading
+    seen: list[str] = []
+    real = agents._HASHER
+
+    class Recording:
+        def hash(self, password: str) -> str:
+            seen.append(threading.current_thread().name)
+            return real.hash(password)
+
+        def verify(self, hashed: str, password: str) -> bool:
+            seen.append(threading.current_thread().name)
+            return real.verify(hashed, password)
+
+        def check_needs_rehash(self, hashed: str) -> bool:
+            return real.check_needs_rehash(hashed)
+
+    monkeypatch.setattr(agents, "_HASHER", Recording())
+    await agents.create_agent(uow, agents.NewAgent(
+        email="lin@kefu.test", name="Lin", password="s3cret-enough", languages=["en"]),
+        actor="system")
+    await agents.authenticate(uow, "lin@kefu.test", "s3cret-enough")
+    main = threading.main_thread().name
+    assert len(seen) == 2 and main not in seen
+
+
 async def test_agents_authenticate_with_argon2(uow) -> None:
     agent = await agents.create_agent(uow, agents.NewAgent(
         email="Mei@Kefu.test", name="Mei", password="s3cret-enough", languages=["zh", "en"],
