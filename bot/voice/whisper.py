@@ -97,6 +97,28 @@ def verify_model(path: Path, pins: dict[str, str] = MODEL_SHA256) -> None:
                 "kefu.whisper.v1", f"model file {name} has sha256 {actual}, expected {expected}")
 
 
+_VERIFIED: set[Path] = set()
+_MODELS: dict[tuple[Path, int, int], WhisperModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def shared_model(path: Path, threads: int, workers: int, verify: bool = True) -> WhisperModel:
+    """One loaded (and once-verified) model per directory and thread setting per process:
+    every app built in one process (tests, workers' reloads) shares it; it is read-only."""
+    with _CACHE_LOCK:
+        if verify and path not in _VERIFIED and (path / "model.bin").stat().st_size == 75_537_502:
+            verify_model(path)
+        _VERIFIED.add(path)
+        key = (path, threads, workers)
+        if key not in _MODELS:
+            from faster_whisper import WhisperModel
+
+            _MODELS[key] = WhisperModel(
+                str(path), device="cpu", compute_type="int8", cpu_threads=threads,
+                num_workers=workers, local_files_only=True)
+        return _MODELS[key]
+
+
 def domain_prompt(products: Sequence[str] = ()) -> str:
     """The prompt: how callers talk, plus a few product names (the CRM's first ones)."""
     names = [p.strip() for p in products if p and p.strip()][:MAX_PROMPT_PRODUCTS]
@@ -126,13 +148,7 @@ class WhisperSTT:
     def _load(self) -> WhisperModel:
         with self._lock:
             if self._model is None:
-                if self._verify and (self.path / "model.bin").stat().st_size == 75_537_502:
-                    verify_model(self.path)
-                from faster_whisper import WhisperModel
-
-                self._model = WhisperModel(
-                    str(self.path), device="cpu", compute_type="int8",
-                    cpu_threads=self.threads, num_workers=self.pool_size, local_files_only=True)
+                self._model = shared_model(self.path, self.threads, self.pool_size, self._verify)
             return self._model
 
     def transcribe(self, audio: Audio, language: str = "en") -> Transcript:
