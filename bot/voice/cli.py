@@ -38,7 +38,7 @@ def voice() -> None:
 @voice.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--engine", default=None, help="STT registry name (default from settings: "
-              "kefu.pocketsphinx.v1).")
+              "kefu.whisper.v1; kefu.pocketsphinx.v1 is the light fallback).")
 @click.option("--language", default="en", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help='One {"file","text","engine","seconds"} '
               "object per line.")

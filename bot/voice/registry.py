@@ -1,6 +1,8 @@
 """Speech engines by versioned name, chosen in settings (``KEFU_VOICE_STT_ENGINE`` ...).
 
-``kefu.pocketsphinx.v1``          offline, domain model first, generic fallback (default)
+``kefu.whisper.v1``               offline Whisper tiny.en (faster-whisper, int8), prompted with the
+                                 domain; pocketsphinx when the model is not installed (default)
+``kefu.pocketsphinx.v1``          offline, domain model first, generic fallback
 ``kefu.pocketsphinx_generic.v1``  offline, generic model only (baseline for benchmarks)
 ``kefu.sr_google.v1``             SpeechRecognition's Google engine, offline on failure
 ``kefu.espeak.v1``                espeak-ng, offline (default voice)
@@ -9,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,9 @@ from bot.voice.errors import UnknownEngine
 from bot.voice.stt import SpeechToText
 from bot.voice.tts import TextToSpeech
 
-DEFAULT_STT = "kefu.pocketsphinx.v1"
+log = logging.getLogger(__name__)
+
+DEFAULT_STT = "kefu.whisper.v1"
 DEFAULT_TTS = "kefu.espeak.v1"
 
 
@@ -33,6 +38,8 @@ class VoiceConfig:
     tts_budget: float = 2.5
     gtts_endpoint: str | None = None
     decoders: int = 2
+    whisper_model_dir: Path | None = None
+    stt_threads: int = 1
 
     @property
     def cache_dir(self) -> Path:
@@ -51,6 +58,18 @@ def _pocketsphinx_generic(config: VoiceConfig) -> SpeechToText:
     from bot.voice.sphinx import PocketsphinxSTT
 
     return PocketsphinxSTT(None, pool_size=config.decoders, name="kefu.pocketsphinx_generic.v1")
+
+
+def _whisper(config: VoiceConfig) -> SpeechToText:
+    from bot.voice import whisper
+
+    path = whisper.model_dir(config.whisper_model_dir)
+    if path is None or not whisper.available(config.whisper_model_dir):
+        log.warning("voice: no Whisper model installed (pip install kefu's voice extras); "
+                    "using pocketsphinx")
+        return _pocketsphinx(config)
+    return whisper.WhisperSTT(path, products=config.products, threads=config.stt_threads,
+                              pool_size=config.decoders)
 
 
 def _sr_google(config: VoiceConfig) -> SpeechToText:
@@ -74,6 +93,7 @@ def _gtts(config: VoiceConfig) -> TextToSpeech:
 
 
 STT_ENGINES: dict[str, Callable[[VoiceConfig], SpeechToText]] = {
+    "kefu.whisper.v1": _whisper,
     "kefu.pocketsphinx.v1": _pocketsphinx,
     "kefu.pocketsphinx_generic.v1": _pocketsphinx_generic,
     "kefu.sr_google.v1": _sr_google,

@@ -26,6 +26,7 @@ def voice_config(settings: Settings, products: tuple[str, ...] = ()) -> VoiceCon
         stt_timeout=settings.voice_stt_timeout, tts_timeout=settings.voice_tts_timeout,
         tts_budget=settings.voice_tts_budget, gtts_endpoint=settings.voice_gtts_endpoint,
         decoders=settings.voice_decoders,
+        whisper_model_dir=settings.voice_whisper_model_dir, stt_threads=settings.voice_stt_threads,
     )
 
 

@@ -48,5 +48,8 @@ _PREFIXED = re.compile(r"\b(k f|t k|t) (\d{3,})\b")
 def join_digits(words: str) -> str:
     """Three or more spelled digits in a row become a number: ``one two three`` -> ``123``;
     a spelled order or ticket prefix joins it (``k f one two three`` -> ``KF-123``)."""
+    from bot.voice.spoken import normalize_emails
+
     text = _DIGIT_RUN.sub(lambda m: "".join(_DIGIT_OF[w] for w in m.group().split()), words)
-    return _PREFIXED.sub(lambda m: f"{m.group(1).replace(' ', '').upper()}-{m.group(2)}", text)
+    text = _PREFIXED.sub(lambda m: f"{m.group(1).replace(' ', '').upper()}-{m.group(2)}", text)
+    return normalize_emails(text)  # "j dot smith at example dot com" (bot/voice/spoken.py)

@@ -26,9 +26,15 @@ def test_say_then_transcribe(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert len(lines) == 2
     assert set(lines[0]) == {"file", "text", "engine", "seconds"}
-    assert "refund" in lines[0]["text"] and lines[0]["engine"] == "kefu.pocketsphinx.v1"
+    from bot.voice import whisper
+
+    default = "kefu.whisper.v1" if whisper.available() else "kefu.pocketsphinx.v1"
+    assert "refund" in lines[0]["text"] and lines[0]["engine"] == default
     plain = run(["voice", "transcribe", str(wav)], tmp_path)
     assert "refund" in plain.output.strip()
+    light = run(["voice", "transcribe", str(wav), "--json", "--engine", "kefu.pocketsphinx.v1"],
+                tmp_path)
+    assert json.loads(light.output.splitlines()[0])["engine"] == "kefu.pocketsphinx.v1"
 
 
 def test_bad_file_and_unknown_engine_fail_cleanly(tmp_path: Path) -> None:
