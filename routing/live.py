@@ -84,6 +84,13 @@ class LiveEvent:
                    data.get("at") or time.time())
 
 
+# What a customer without a live socket is handed on their next message.
+_KEPT_FOR_LATER = frozenset({LiveKind.AGENT_JOINED, LiveKind.AGENT, LiveKind.CLOSED,
+                             LiveKind.CSAT_REQUEST})
+UNDELIVERED_PER_CUSTOMER = 100
+UNDELIVERED_CUSTOMERS = 10_000
+
+
 class Feed:
     """An async iterator over one subscriber's events (bounded; oldest dropped when full)."""
 
@@ -146,6 +153,9 @@ class LiveChatHub:
         self._sessions: dict[str, LiveSession] = {}        # by sender_id, while held
         self._rating: dict[str, LiveSession] = {}          # by sender_id, awaiting CSAT
         self._csat = csat_recorder
+        # Agent-side events for customers with no open feed (a REST or voice client):
+        # handed over on their next turn (``take_undelivered``), oldest senders dropped.
+        self._undelivered: dict[str, list[LiveEvent]] = {}
 
     # --- subscriptions -------------------------------------------------------------------
     @asynccontextmanager
@@ -181,8 +191,18 @@ class LiveChatHub:
         self._local_all(event)
 
     def _local_customer(self, sender_id: str, event: LiveEvent) -> None:
-        for feed in list(self._customers.get(sender_id, ())):
+        feeds = list(self._customers.get(sender_id, ()))
+        for feed in feeds:
             feed.put(event)
+        if not feeds and event.kind in _KEPT_FOR_LATER:
+            kept = self._undelivered.pop(sender_id, [])
+            self._undelivered[sender_id] = (kept + [event])[-UNDELIVERED_PER_CUSTOMER:]
+            while len(self._undelivered) > UNDELIVERED_CUSTOMERS:
+                self._undelivered.pop(next(iter(self._undelivered)))
+
+    def take_undelivered(self, sender_id: str) -> list[LiveEvent]:
+        """Agent-side events this customer had no open feed for, oldest first (once)."""
+        return self._undelivered.pop(sender_id, [])
 
     def _local_agent(self, agent_id: int, event: LiveEvent) -> None:
         for feed in list(self._agents.get(agent_id, ())):
@@ -235,6 +255,10 @@ class LiveChatHub:
     def is_with_agent(self, sender_id: str) -> bool:
         """True while an agent holds this customer's conversation."""
         return sender_id in self._sessions
+
+    def awaiting_rating(self, sender_id: str) -> bool:
+        """True after an agent resolved this customer's conversation, until they rate."""
+        return sender_id in self._rating
 
     # --- messages -----------------------------------------------------------------------
     async def post_customer_message(self, sender_id: str, text: str) -> bool:

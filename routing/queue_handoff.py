@@ -71,9 +71,16 @@ class QueueHandoff:
         With nobody signed in (and ``when_no_agents: ticket``, the default) the customer is
         not left in an empty queue: the ticket is the answer, and agents pick it up later.
         """
+        unstaffed = not await self.staffed()
         if (self.router.config.when_no_agents == "ticket" and self._tickets is not None
-                and not await self.staffed()):
-            return await self._tickets.handoff(request)
+                and unstaffed):
+            # Nobody signed in: the ticket is the answer, and the conversation still waits
+            # in the queue so the first capable agent who signs in is offered it.
+            result = await self._tickets.handoff(request)
+            ticket_id = (await self._ticket_id(result.ticket_number)
+                         if result.ticket_number and self._ticket_id is not None else None)
+            await self.router.enqueue(await self._task(request, ticket_id))
+            return result
         ticket_number: str | None = None
         ticket_id: int | None = None
         if self._tickets is not None:
@@ -83,6 +90,37 @@ class QueueHandoff:
                     ticket_id = await self._ticket_id(ticket_number)
             except Exception:  # noqa: BLE001 - the customer still gets a person
                 log.exception("could not open the handoff ticket for %s", request.sender_id)
+        task = await self._task(request, ticket_id)
+        position = await self.router.enqueue(task)
+        if self._hub is not None:
+            self._hub.to_customer(request.sender_id, LiveEvent(
+                LiveKind.QUEUED, request.sender_id, request.conversation_id or None,
+                data={"position": position.position,
+                      "estimated_wait_seconds": position.estimated_wait_seconds}))
+        return HandoffResult(status="queued", queue_position=position.position,
+                             estimated_wait_seconds=position.estimated_wait_seconds,
+                             ticket_number=ticket_number)
+
+    async def status(self, conversation_id: int | None, sender_id: str) -> HandoffResult:
+        """Where a waiting conversation stands: its ticket and, while someone is signed in,
+        its queue position and the queue's own wait estimate."""
+        ticket_number: str | None = None
+        status = getattr(self._tickets, "status", None)
+        if status is not None:
+            ticket_number = (await status(conversation_id, sender_id)).ticket_number
+        task_id = f"conv-{conversation_id}" if conversation_id else f"sender-{sender_id}"
+        if await self.staffed():
+            try:
+                position = await self.router.position(task_id)
+            except Exception:  # noqa: BLE001 - not (or no longer) in the queue
+                position = None
+            if position is not None:
+                return HandoffResult(status="queued", queue_position=position.position,
+                                     estimated_wait_seconds=position.estimated_wait_seconds,
+                                     ticket_number=ticket_number)
+        return HandoffResult(status="ticket", ticket_number=ticket_number)
+
+    async def _task(self, request: HandoffRequest, ticket_id: int | None) -> Task:
         tier, value = None, 0.0
         if request.customer_id is not None:
             if self._tier is not None:
@@ -93,14 +131,5 @@ class QueueHandoff:
                 except Exception:  # noqa: BLE001 - analytics are a bonus, never a blocker
                     log.warning("no value signal for customer %s", request.customer_id,
                                 exc_info=True)
-        task = task_from_request(request, self.router.config, tier=tier, ticket_id=ticket_id,
+        return task_from_request(request, self.router.config, tier=tier, ticket_id=ticket_id,
                                  value=value)
-        position = await self.router.enqueue(task)
-        if self._hub is not None:
-            self._hub.to_customer(request.sender_id, LiveEvent(
-                LiveKind.QUEUED, request.sender_id, request.conversation_id or None,
-                data={"position": position.position,
-                      "estimated_wait_seconds": position.estimated_wait_seconds}))
-        return HandoffResult(status="queued", queue_position=position.position,
-                             estimated_wait_seconds=position.estimated_wait_seconds,
-                             ticket_number=ticket_number)

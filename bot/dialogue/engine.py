@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -56,6 +56,19 @@ _FORM_FRIENDLY = {"provide_identity", "affirm", "nlu_fallback", "order_status",
                   "track_shipment", "cancel_order", "change_address", "return_refund"}
 
 
+class AfterHandoffPath(Protocol):
+    """What the engine asks while the bot is paused (``bot.dialogue.handoff.AfterHandoff``)."""
+
+    async def on_message(self, sender_id: str, conversation_id: int | None, text: str,
+                         language: str) -> list[BotMessage]: ...
+
+    async def rate(self, sender_id: str, score: Any) -> bool: ...
+
+    def undelivered(self, sender_id: str, language: str) -> list[BotMessage]: ...
+
+    def ended(self, sender_id: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """Limits and thresholds of the engine."""
@@ -88,7 +101,9 @@ class DialogueEngine:
 
     def __init__(self, domain: Domain, rules: RuleSet, actions: Mapping[str, Action],
                  store: ConversationStore, interpreter: Interpreter | None = None,
-                 locks: SenderLocks | None = None, config: EngineConfig | None = None) -> None:
+                 locks: SenderLocks | None = None, config: EngineConfig | None = None,
+                 after_handoff: AfterHandoffPath | None = None) -> None:
+        self.after_handoff = after_handoff
         self.domain, self.rules, self.actions, self.store = domain, rules, actions, store
         self.interpreter = interpreter or BasicInterpreter()
         self.parser = BatchingParser(self.interpreter)
@@ -151,6 +166,10 @@ class DialogueEngine:
     # --- the turn -----------------------------------------------------------------------
 
     async def _turn(self, message: UserMessage, text: str) -> list[BotMessage]:
+        forget = getattr(self.store, "forget", None)
+        if forget is not None and self.after_handoff is not None \
+                and self.after_handoff.ended(message.sender_id):
+            forget(message.sender_id, message.channel)  # closed by the agent just now
         conv = await self.store.load(message.sender_id, message.channel)
         tracker = self._tracker(conv)
         try:
@@ -160,9 +179,19 @@ class DialogueEngine:
             await self.store.record_user(conv, text, turn.parse, tracker.events[start:])
             mark = len(tracker.events)
             slots_before = dict(tracker.slots)
+            if self.after_handoff is not None:
+                # What an agent said while this customer had no live socket (REST, voice);
+                # not stored again (the console stored the agent's messages).
+                turn.messages.extend(self.after_handoff.undelivered(message.sender_id,
+                                                                    tracker.language))
             if not tracker.paused:
                 await self._respond(turn)
                 tracker.update(ev.action_executed(ev.ACTION_LISTEN))
+            elif self.after_handoff is not None:
+                # Every channel's paused turn: to the agent, or an honest status reply.
+                for reply in await self.after_handoff.on_message(
+                        message.sender_id, conv.conversation_id, text, tracker.language):
+                    self._emit(turn, reply)
             await self.store.record_bot(conv, turn.messages, tracker.events[mark:],
                                         self._changes(tracker, slots_before))
         except BaseException:
@@ -256,6 +285,12 @@ class DialogueEngine:
 
     async def _respond(self, turn: Turn) -> None:
         tracker, parse = turn.tracker, turn.parse
+        if (parse.intent.name == "csat_rating" and self.after_handoff is not None
+                and await self.after_handoff.rate(tracker.sender_id,
+                                                  tracker.get_slot("csat_score"))):
+            # The rating of the agent conversation that just ended (any channel).
+            await self._utter(turn, "utter_thanks_feedback")
+            return
         streak = negative_streak(tracker, self.config.fallback)
         if (parse.sentiment.score <= self.config.fallback.negative_score
                 and streak >= self.config.fallback.negative_turns):

@@ -57,6 +57,7 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     from bot.dialogue.domain import load_domain
     from bot.dialogue.engine import DialogueEngine, EngineConfig
     from bot.dialogue.rules import load_rules
+    from bot.dialogue.handoff import AfterHandoff
     from bot.dialogue.store_sql import CrmConversationStore
     from bot.inputs import InputLimits
 
@@ -86,6 +87,7 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
                             tracker_cache_size=settings.tracker_cache_size,
                             tracker_cache_events=settings.tracker_cache_events,
                             inputs=InputLimits.from_settings(settings)),
+        after_handoff=AfterHandoff(services.handoff_sink, lambda: app.get(keys.LIVE_CHAT)),
     )
 
 

@@ -189,6 +189,11 @@ class CrmConversationStore:
             del self._open[key]
         self._checked_at = time.monotonic()
 
+    def forget(self, sender_id: str, channel: str) -> None:
+        """Drop the remembered open conversation of this sender (an agent just closed it),
+        so the next turn finds it closed at once instead of at the next sweep."""
+        self._open.pop((_sender(sender_id), crm_channel(channel).value), None)
+
     async def peek(self, sender_id: str, channel: str) -> list[EventDict]:
         """The events of the sender's open conversation ([] if none; creates nothing)."""
         sender_id = _sender(sender_id)

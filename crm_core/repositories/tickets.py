@@ -42,6 +42,16 @@ class TicketRepository(Repository):
             .order_by(Ticket.created_at.desc()))
         return list(rows.all())
 
+    async def open_for_conversation(self, conversation_id: int,
+                                    category: str | None = None) -> Ticket | None:
+        """The oldest ticket of this conversation that is not solved or closed (optionally
+        of one category), or None: a repeated handoff reuses it instead of opening another."""
+        stmt = select(Ticket).where(Ticket.conversation_id == conversation_id,
+                                    Ticket.status.in_(OPEN_TICKET_STATUSES))
+        if category is not None:
+            stmt = stmt.where(Ticket.category == category)
+        return (await self._session.scalars(stmt.order_by(Ticket.id).limit(1))).first()
+
     async def list(self, *, customer_id: int | None = None,
                    status: TicketStatus | Sequence[TicketStatus] | None = None,
                    priority: Priority | None = None, assignee_id: int | None = None,

@@ -56,9 +56,14 @@ async def _load(uow: UnitOfWork, ticket_id: int) -> Ticket:
 
 
 async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, actor: str,
-                        now: datetime | None = None) -> Ticket:
+                        now: datetime | None = None, reuse_open: bool = False) -> Ticket:
     """Open a ticket; priority and first-response / resolution due times come from the
-    policy. The order (if any) must belong to the customer."""
+    policy. The order (if any) must belong to the customer.
+
+    With ``reuse_open`` and a conversation, an open ticket of that conversation and
+    category is returned instead (checked in the same transaction as the insert), so a
+    second handoff of one conversation never opens a second ticket; the new description
+    is added to it as a comment."""
     subject = checks.text("subject", data.subject, 300, required=True)
     category = checks.text("category", data.category, 64)
     now = now or utcnow()
@@ -72,6 +77,18 @@ async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, 
         if data.conversation_id is not None and \
                 await uow.conversations.get(data.conversation_id) is None:
             raise ConversationNotFound(data.conversation_id)
+        if reuse_open and data.conversation_id is not None:
+            existing = await uow.tickets.open_for_conversation(data.conversation_id, category)
+            if existing is not None:
+                if data.description and data.description.strip():
+                    uow.tickets.add(TicketComment(
+                        ticket_id=existing.id, author_type="customer",
+                        body=data.description.strip(), public=True, created_at=now))
+                    existing.updated_at = now
+                audit.record(uow, actor, "ticket.reuse", "ticket", existing.number,
+                             {"conversation_id": data.conversation_id})
+                await uow.commit()
+                return existing
         priority = rules.choose_priority(policy, data.priority, category, customer.tier)
         first_due, resolution_due = rules.sla_due_times(policy, priority, now)
         ticket = Ticket(

@@ -116,8 +116,11 @@ async def test_fallback_chain_ends_with_a_handoff_ticket(client) -> None:
     assert "other words" in texts(items)
     items = await say(client, "s6", "/nlu_fallback")
     assert "ticket T-" in texts(items)
-    # The bot is paused now: a person has the conversation.
-    assert await say(client, "s6", "/greet") == []
+    # The bot is paused now, but the customer is never left in silence: the message is
+    # kept and the answer says with which ticket and when (#18).
+    number = texts(items).split("ticket ")[1].split(":")[0]
+    later = texts(await say(client, "s6", "/greet"))
+    assert number in later and "email" in later
 
 
 async def test_message_size_is_bounded(client) -> None:

@@ -156,10 +156,12 @@ async def test_unanswered_offer_times_out_and_goes_to_another_agent(client: Any)
 
 
 @IN_PROCESS_ONLY
-async def test_nobody_signed_in_means_a_ticket_not_an_empty_queue(client: Any) -> None:
+async def test_nobody_signed_in_means_a_ticket_and_a_place_in_the_queue(client: Any) -> None:
     chat, _, reply = await customer_asks_for_a_human(client)
-    assert "ticket T-" in reply["text"]
-    assert await client.server.app[keys.ROUTER].store.tasks() == []
+    assert "ticket T-" in reply["text"] and "No colleague is online" in reply["text"]
+    # Still queued (with its ticket) so the first agent who signs in is offered it.
+    (waiting,) = await client.server.app[keys.ROUTER].store.tasks()
+    assert waiting.task.ticket_id is not None
     await chat.close()
 
 

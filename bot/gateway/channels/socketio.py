@@ -112,9 +112,6 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
             return
         for payload in socketio_events(replies):
             await sio.emit("bot_uttered", payload, room=session_id)
-        hub = app.get(keys.LIVE_CHAT)
-        if hub is not None and hub.is_with_agent(session_id) and isinstance(text, str):
-            await hub.post_customer_message(session_id, text.strip())
 
     @sio.on(REJECTED_PACKET)
     async def rejected_packet(sid: str, data: Any = None) -> None:

@@ -133,9 +133,6 @@ class ChatSession:
                                      if self.request is not None else None)))
             for reply in replies:
                 await self.ws.send_json(ws_message(reply))
-            hub = self.app.get(keys.LIVE_CHAT)
-            if hub is not None and hub.is_with_agent(self.session_id or ""):
-                await hub.post_customer_message(self.session_id or "", text.strip())
         finally:
             # Always last: the client knows the bot's turn is over.
             await self.ws.send_json({"type": "typing", "on": False})
