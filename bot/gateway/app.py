@@ -83,6 +83,9 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=8 * 1024 * 1024)
     app[keys.SETTINGS] = settings
     setup_rate_limits(app)  # per-client limits (bot/gateway/ratelimit.py)
+    from bot.gateway.headers import setup_security_headers
+
+    setup_security_headers(app)  # CSP, nosniff, Referrer-Policy on every response
     app.cleanup_ctx.append(database_ctx)
     from recommend.server import recommender_ctx
 
