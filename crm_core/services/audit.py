@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from crm_core.models import AuditEntry, utcnow
@@ -41,6 +42,19 @@ async def record_view(uow: UnitOfWork, actor: str, action: str, entity: str, ent
         entry = record(uow, actor, action, entity, entity_id, details)
         await uow.commit()
     return entry
+
+
+async def record_list_view(uow: UnitOfWork, actor: str, action: str, entity: str,
+                           entity_ids: Iterable[Any],
+                           details: dict[str, Any] | None = None) -> list[AuditEntry]:
+    """Log a list view per record: one entry for each distinct ``entity_ids`` value, so
+    "who saw customer 42" finds list pages too, not only ``*``. An empty page still logs the
+    query itself (entity id ``*``): searching by an email is a look at customer data."""
+    ids = list(dict.fromkeys(str(i) for i in entity_ids)) or ["*"]
+    async with uow:
+        entries = [record(uow, actor, action, entity, i, details) for i in ids]
+        await uow.commit()
+    return entries
 
 
 async def list_entries(uow: UnitOfWork, *, entity: str | None = None,

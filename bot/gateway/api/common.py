@@ -4,6 +4,7 @@ recording a view of customer data."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -56,3 +57,11 @@ async def audit_view(request: web.Request, action: str, entity: str, entity_id: 
     """Record that the signed-in agent looked at customer data (before it is sent)."""
     await audit.record_view(unit_of_work(request), actor(request), action, entity, entity_id,
                             details)
+
+
+async def audit_list_view(request: web.Request, action: str, entity: str,
+                          entity_ids: Iterable[object],
+                          details: dict[str, Any] | None = None) -> None:
+    """Record a list page per record it shows (one entry per customer), before it is sent."""
+    await audit.record_list_view(unit_of_work(request), actor(request), action, entity,
+                                 entity_ids, details)

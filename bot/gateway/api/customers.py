@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.gateway.api.common import actor, audit_view, changes, render, render_page, unit_of_work
+from bot.gateway.api.common import (
+    actor, audit_list_view, audit_view, changes, render, render_page, unit_of_work,
+)
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
     Customer360Out, CustomerCreate, CustomerOut, CustomerPatch, CustomerQuery,
@@ -23,8 +25,8 @@ async def list_customers(request: web.Request) -> web.Response:
         unit_of_work(request), name=query.name, email=query.email, phone=query.phone,
         country=query.country, tier=query.tier, limit=query.limit, offset=query.offset,
         cursor=query.cursor)
-    await audit_view(request, "customer.list", "customer", "*",
-                     query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
+    await audit_list_view(request, "customer.list", "customer", (c.id for c in page.items),
+                          query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
     return render_page(CustomerOut, page, query)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.gateway import keys
-from bot.gateway.api.common import actor, audit_view, render, render_page, unit_of_work
+from bot.gateway.api.common import (
+    actor, audit_list_view, audit_view, render, render_page, unit_of_work,
+)
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
     AddressChange, CancelRequest, OrderDetailOut, OrderOut, OrderQuery, ReturnRequest,
@@ -21,8 +23,9 @@ async def list_orders(request: web.Request) -> web.Response:
     page = await service.list_orders(
         unit_of_work(request), customer_id=query.customer_id, status=query.status,
         limit=query.limit, offset=query.offset, cursor=query.cursor)
-    await audit_view(request, "order.list", "customer", query.customer_id or "*",
-                     query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
+    await audit_list_view(request, "order.list", "customer",
+                          (o.customer_id for o in page.items),
+                          query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
     return render_page(OrderOut, page, query)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.gateway import keys
-from bot.gateway.api.common import actor, audit_view, render, render_page, unit_of_work
+from bot.gateway.api.common import (
+    actor, audit_list_view, audit_view, render, render_page, unit_of_work,
+)
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
     CommentCreate, CommentOut, CommentQuery, TicketAssign, TicketCreate, TicketOut,
@@ -35,9 +37,10 @@ async def list_tickets(request: web.Request) -> web.Response:
         priority=query.priority, assignee_id=query.assignee_id,
         unassigned=bool(query.unassigned), limit=query.limit, offset=query.offset,
         cursor=query.cursor)
-    await audit_view(request, "ticket.list", "customer", query.customer_id or "*",
-                     query.model_dump(exclude_defaults=True, mode="json")
-                     | {"returned": len(page.items)})
+    await audit_list_view(request, "ticket.list", "customer",
+                          (t.customer_id for t in page.items),
+                          query.model_dump(exclude_defaults=True, mode="json")
+                          | {"returned": len(page.items)})
     return render_page(TicketOut, page, query)
 
 
