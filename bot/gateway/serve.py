@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from bot.gateway.app import create_app
 from bot.settings import Settings
@@ -40,10 +42,15 @@ def ensure_secret(settings: Settings) -> Settings:
     path = Path(settings.data_dir) / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-        log.warning("no KEFU_SECRET_KEY set; created a random one in %s", path)
-    return settings.model_copy(update={"secret_key": path.read_text().strip()})
+        try:  # created 0600 in one step: never readable by others, not even for a moment
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            log.warning("no KEFU_SECRET_KEY set; created a random one in %s", path)
+    return settings.model_copy(update={"secret_key": SecretStr(path.read_text().strip())})
 
 
 def check_schema(settings: Settings) -> None:
