@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from routing.config import RoutingConfig
 from routing.errors import AgentUnavailable, OfferNotHeld, TaskNotFound
 from routing.events import EventBus, EventKind, RoutingEvent
-from routing.matching import skill_fit
+from routing.matching import seconds_until_fit, skill_fit
 from routing.model import (
     AgentProfile, AgentState, Offer, Presence, QueuePosition, Task, TaskState, TaskStatus,
 )
@@ -276,7 +276,13 @@ class Router:
                                    sum(a.free(task.kind) for a in able))
             slots, free = capacity[group]
             aht = self.config.average_handle_seconds.get(task.kind, 300.0)
-            wait = 0.0 if free > index else (index + 1) * aht / max(slots, 1)
+            wait = (index + 1) * aht / max(slots, 1)
+            if free > index:  # a free agent: now, or once the requirements relax enough
+                rules = (self.config.priority_matching() if self.config.is_priority_work(task)
+                         else self.config.matching)
+                fit = seconds_until_fit((a for a in available if a.free(task.kind) > 0),
+                                        task, now, rules)
+                wait = min(wait, fit) if fit is not None else wait
             result[state.task_id] = QueuePosition(state.task_id, index + 1, round(wait, 1))
         return result
 
