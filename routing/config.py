@@ -105,6 +105,10 @@ class RoutingConfig(_Strict):
     intent_topics: dict[str, str] = Field(default_factory=dict)
     negative_handoff_sentiment: float = Field(default=-0.7, ge=-1, le=1)
     when_no_agents: Literal["ticket", "queue"] = "ticket"
+    # A chat customer with no message and no open chat socket for this long has left: they
+    # are not offered to agents (the handoff ticket carries on by email) until they are
+    # back. null: never.
+    customer_gone_seconds: float | None = Field(default=300.0, gt=0)
 
     @model_validator(mode="after")
     def _topics_are_skills(self) -> RoutingConfig:

@@ -102,10 +102,7 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
     # An agent signs in later and is offered it, with the whole transcript.
     token = await login(client, "alice")
     console = await client.ws_connect(f"/console/ws?token={token}")
-    await next_frame(console, "hello")
-    # Overnight: the complaint's topic requirement has relaxed to "any agent" by morning.
-    router.clock.now += 3600
-    await router.tick()
+    # Offered on sign-in (the offer may come before the "hello" frame, which is skipped).
     offer = await next_frame(console, "routing", "offered")
     task_id = offer["task_id"]
     assert offer["task"]["sender_id"] == customer.sender
@@ -155,3 +152,65 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
     assert [t.number for t in handoff_tickets] == [number]
     assert str(handoff_tickets[0].status) == "solved"
     assert await router.store.tasks() == []
+
+
+async def test_a_customer_who_left_is_not_offered_live_and_keeps_the_ticket(
+        client: Any, world: ConsoleWorld) -> None:
+    """No message and no open chat for longer than ``customer_gone_seconds``: the agent who
+    signs in is not offered a chat nobody is in; the ticket says so and carries on by
+    email. When the customer writes again, they are offered live again."""
+    import asyncio
+
+    app = client.server.app
+    router = app[keys.ROUTER]
+    customer = RestCustomer()
+    await customer.start(client)
+    for text in ANGRY:
+        if any("ticket T-" in r for r in await customer.say(text)):
+            break
+    router.clock.now += 3600  # an hour of silence, then an agent signs in
+    token = await login(client, "alice")
+    console = await client.ws_connect(f"/console/ws?token={token}")
+    await next_frame(console, "hello")
+    await router.tick()
+    with pytest.raises(asyncio.TimeoutError):
+        await next_frame(console, "routing", "offered", timeout=1.5)
+    (waiting,) = await router.store.tasks()
+    assert waiting.task.gone(router.clock(), router.config.customer_gone_seconds)
+
+    from crm_core.services import tickets
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    notes = await tickets.list_comments(SqlUnitOfWork(app[keys.SESSION_FACTORY]),
+                                        waiting.task.ticket_id)
+    assert any("left the chat after waiting 60 min" in c.body for c in notes.items)
+
+    back = await customer.say("sorry, I'm back")
+    assert len(back) == 1 and "queue" in back[0]
+    await router.tick()
+    offer = await next_frame(console, "routing", "offered")
+    assert offer["task"]["sender_id"] == customer.sender
+    assert offer["task"]["customer_gone"] is False
+    await console.close()
+
+
+async def test_an_open_web_chat_counts_as_still_there(client: Any, world: ConsoleWorld) -> None:
+    """A web customer who keeps the chat open but types nothing has not left: each worker
+    stamps its open chat sockets (``routing_ctx``'s presence loop, simulated here)."""
+    app = client.server.app
+    router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
+    customer = WebCustomer()
+    await customer.start(client)
+    for text in ANGRY:
+        if any("ticket T-" in r for r in await customer.say(text)):
+            break
+    router.clock.now += 3600
+    assert customer.sender in hub.connected_customers()
+    await router.seen(hub.connected_customers())
+    token = await login(client, "alice")
+    console = await client.ws_connect(f"/console/ws?token={token}")
+    # Offered at once on sign-in (the offer may even come before the "hello" frame).
+    offer = await next_frame(console, "routing", "offered")
+    assert offer["task"]["sender_id"] == customer.sender
+    await console.close()
+    await customer.close()
