@@ -29,6 +29,16 @@ _SEPARATORS = re.compile(r"[,\n;，；、]+")
 # "KF-129998", "T-12402": an order or ticket number, never part of an address (unless the
 # letters are a country's postcode prefix: "CH-2544", "SE-11455").
 _REFERENCE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,4})-\d{3,}(?![A-Za-z0-9])")
+# What customers write around an address: "my new address is ...", "新地址是...", "... thanks".
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:please\s+)?(?:send|ship|deliver|post)\s+(?:it|them|my\s+order|the\s+"
+    r"(?:order|parcel|package))?\s*to\b|(?:please\s+)?change\s+(?:it|the\s+address|my\s+"
+    r"address)\s+to\b|(?:my\s+|the\s+)?(?:new\s+)?(?:shipping\s+|delivery\s+)?address"
+    r"(?:\s+is\b|\s*[:：]))"
+    r"|^\s*(?:请)?(?:帮我)?(?:(?:我的)?(?:新的?|收货|收件|送货|邮寄)?地址(?:是|为|改成|改为)?"
+    r"|(?:寄|送|发|改)(?:到|成|为))\s*[:：]?", re.IGNORECASE)
+_SIGN_OFF = re.compile(r"[\s,.!！。，]*(?:please|thanks|thank\s+you|thx|谢谢|谢谢你|麻烦了)"
+                       r"[\s.!！。]*$", re.IGNORECASE)
 # Countries whose regions are written in CJK script, tried when such text names none.
 _CJK_COUNTRIES = ("CN", "TW", "HK", "MO", "JP", "KR")
 _INFERRED = 3
@@ -70,6 +80,8 @@ def parse_address(text: str, default_country: str | None) -> PostalAddress:
     ``default_country`` (a caller's bug, not the customer's)."""
     text = _check_text(text)
     default = _default(default_country)
+    if not text:
+        raise AddressInvalid("not_an_address", country=default)
     parses = [p for code, spans, priority in _candidates(text, default)
               if (p := _read(text, code, spans, priority)) is not None]
     if not parses:
@@ -77,13 +89,37 @@ def parse_address(text: str, default_country: str | None) -> PostalAddress:
     best = min(parses, key=lambda p: (len(p.errors), p.priority))
     country = best.fields["country_code"]
     if not best.recognised:
-        raise AddressInvalid("not_an_address", country=country, example=_example(best))
+        raise AddressInvalid("not_an_address", country=country, example=_example(best),
+                             field_types=_field_types(country))
     if best.errors:
         missing = [f for f in FIELDS if best.errors.get(f) == "required"]
         invalid = [f for f in FIELDS if best.errors.get(f) == "invalid"]
         raise AddressInvalid("incomplete", missing=missing, invalid=invalid,
-                             country=country, example=_example(best))
+                             country=country, example=_example(best),
+                             field_types=_field_types(country))
     return PostalAddress(**{f: best.normalized.get(f, "") for f in FIELDS})
+
+
+def country_of(address: str | None, default_country: str | None) -> str | None:
+    """The ISO code of the country an address is in: the one it names, even if the rest is
+    incomplete, else ``default_country`` (an ISO code or a name such as a customer's
+    "United Kingdom"; an unknown name counts as none), else None. Never raises."""
+    default = countries.lookup(default_country) if default_country else None
+    if not address:
+        return default
+    try:
+        return parse_address(address, default).country_code
+    except AddressInvalid as exc:
+        return exc.country or default
+
+
+def _field_types(code: str) -> dict[str, str]:
+    """What the country's post calls its fields: a US "state" and "zip", a Chinese
+    "province" and "postal", a British "post_town"; for the bot's wording."""
+    rules = _rules(code)
+    types = {"country_area": rules.country_area_type, "city": rules.city_type,
+             "city_area": rules.city_area_type, "postal_code": rules.postal_code_type}
+    return {f: t for f, t in types.items() if f in rules.allowed_fields}
 
 
 def _check_text(text: str) -> str:
@@ -101,7 +137,7 @@ def _check_text(text: str) -> str:
     odd = categories & {"So", "Cc", "Cf", "Co", "Cs", "Cn"} or "?" in text or "？" in text
     if not has_letters or odd:
         raise AddressInvalid("not_an_address")
-    return text.strip()
+    return _SIGN_OFF.sub("", _LEAD_IN.sub("", text, count=1)).strip()
 
 
 def _default(code: str | None) -> str | None:

@@ -11,11 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
-from crm_core import countries
-from crm_core.addresses import parse_address
+from crm_core.addresses import country_of
 from crm_core.domain.enums import OrderStatus
 from crm_core.domain.policy import SlaPolicy
-from crm_core.errors import AddressInvalid
 
 _FINISHED = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED})
 
@@ -64,7 +62,7 @@ def estimate_delivery(order: ShippingData, policy: SlaPolicy, now: datetime, *,
     delivery = policy.delivery
     if status in _FINISHED or delivery is None:
         return None
-    country = destination_country(order.shipping_address, default_country)
+    country = country_of(order.shipping_address, default_country)
     fewest, most = delivery.transit_for(country)
     today = _day(now)
     if status is OrderStatus.SHIPPED and order.shipped_at is not None:
@@ -79,18 +77,6 @@ def estimate_delivery(order: ShippingData, policy: SlaPolicy, now: datetime, *,
     latest = _business_days_after(start, most)
     late = basis is not EstimateBasis.AFTER_PAYMENT and latest < today
     return DeliveryEstimate(earliest, latest, late, basis, country)
-
-
-def destination_country(address: str | None, default_country: str | None) -> str | None:
-    """The ISO code of the country an address is in: the one it names (even if the rest of
-    it is incomplete), else ``default_country`` (code or name), else None."""
-    default = countries.lookup(default_country) if default_country else None
-    if not address:
-        return default
-    try:
-        return parse_address(address, default).country_code
-    except AddressInvalid as exc:
-        return exc.country or default
 
 
 def _day(moment: datetime) -> date:

@@ -92,7 +92,34 @@ def test_chinese_municipality_has_districts_for_cities() -> None:
 def test_missing_postcode_is_named_with_an_example() -> None:
     details = refused("10 Downing St, London", "GB")
     assert details == {"reason": "incomplete", "missing": ["postal_code"], "invalid": [],
-                       "country": "GB", "example": "EC1Y 8SY"}
+                       "country": "GB", "example": "EC1Y 8SY",
+                       "field_types": {"city": "post_town", "postal_code": "postal"}}
+
+
+def test_field_types_say_what_the_country_calls_them() -> None:
+    us = refused("1600 Amphitheatre Pkwy, Mountain View, CA", "US")["field_types"]
+    assert (us["country_area"], us["postal_code"]) == ("state", "zip")
+    cn = refused("浙江省杭州市西湖区文三路100号", "CN")["field_types"]
+    assert (cn["country_area"], cn["city_area"]) == ("province", "district")
+
+
+@pytest.mark.parametrize(("text", "default"), [
+    ("My new address is 10 Downing St, London SW1A 2AA", "GB"),
+    ("address: 10 Downing St, London SW1A 2AA", "GB"),
+    ("please send it to 10 Downing St, London SW1A 2AA, thanks", "GB"),
+    ("Change it to 10 Downing St, London SW1A 2AA please", None),
+    ("新地址是浙江省杭州市西湖区文三路100号 310000", "CN"),
+    ("地址：浙江省杭州市西湖区文三路100号 310000 谢谢", None),
+    ("请帮我改成浙江省杭州市西湖区文三路100号，310000", None),
+])
+def test_words_around_the_address_are_dropped(text: str, default: str | None) -> None:
+    a = parse_address(text if default or "310000" in text else text + ", UK", default)
+    assert a.street_address in ("10 Downing St", "文三路100号")
+
+
+def test_lead_in_alone_is_no_address() -> None:
+    assert refused("my new address is", "GB")["reason"] == "not_an_address"
+    assert refused("新地址是", "CN")["reason"] == "not_an_address"
 
 
 def test_chinese_without_postcode_asks_for_it_with_a_local_example() -> None:

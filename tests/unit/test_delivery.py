@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_core.delivery import (
-    DeliveryEstimate,
-    EstimateBasis,
-    destination_country,
-    estimate_delivery,
-)
+from crm_core.addresses import country_of
+from crm_core.delivery import DeliveryEstimate, EstimateBasis, estimate_delivery
 from crm_core.domain import DeliveryPolicy, OrderStatus
 from crm_core.errors import InvalidInput
 from crm_core.policies import load_policy, parse_policy
@@ -120,7 +116,7 @@ def test_paid_long_ago_and_never_shipped_is_late(policy) -> None:
 ])
 def test_destination_from_the_address_else_the_default(policy, address, default, country,
                                                         transit) -> None:
-    assert destination_country(address, default) == country
+    assert country_of(address, default) == country
     order = Shipping(OrderStatus.SHIPPED, address, shipped_at=day(4))
     est = estimate_delivery(order, policy, MONDAY, default_country=default)
     assert est.country == country
