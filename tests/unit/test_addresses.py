@@ -265,3 +265,16 @@ def test_every_chinese_province_reads(area: str, city: str, district: str, zipex
         a = parse_address(text, "CN")
         assert (a.country_area, a.city, a.city_area, a.street_address, a.postal_code) == (
             area, city, district, "人民路1号", zipex), text
+
+
+def test_default_country_may_be_a_name() -> None:
+    assert parse_address("Hauptstraße 5, 10115 Berlin", "Germany").country_code == "DE"
+    assert parse_address("浙江省杭州市西湖区文三路100号 310000", "中国").city == "杭州市"
+
+
+def test_refusals_show_how_an_address_looks_in_the_default_country() -> None:
+    for text in ("KF-129998", "😀", "where is it?", ""):
+        details = refused(text, "GB")
+        assert (details["country"], details["example"]) == ("GB", "EC1Y 8SY")
+        assert details["field_types"]["postal_code"] == "postal"
+    assert refused("KF-129998", None)["example"] is None
