@@ -163,11 +163,16 @@ def _default(country: str | None) -> str | None:
 
 def _candidates(text: str, default: str | None) -> list[tuple[str, list[tuple[int, int]], int]]:
     """(country, where the text names it, priority): named 0, default 1, 2 for a name
-    that is also a region of the default country ("CA", "Georgia", "New Jersey"), and
+    that is also a region of the default country or of another country the text names
+    ("CA", "Georgia", "New Jersey", "IL ... USA"), and
     for Chinese / Japanese / Korean text the countries whose regions it may start with."""
     found: dict[str, tuple[list[tuple[int, int]], int]] = {}
-    for m in countries.find_countries(text):
-        doubtful = default is not None and m.code != default and _names_region(text, m, default)
+    mentions = countries.find_countries(text)
+    # A name that is also a region of the default or of another country the text names
+    # ("..., IL 62701, USA": Illinois, not Israel) is the weaker reading.
+    others = {m.code for m in mentions} | ({default} if default else set())
+    for m in mentions:
+        doubtful = any(code != m.code and _names_region(text, m, code) for code in others)
         spans, priority = found.get(m.code, ([], 9))
         found[m.code] = ([*spans, (m.start, m.end)], min(priority, 2 if doubtful else 0))
     if default and default not in found:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
+from bot.actions.addresses import ValidateAddressForm
 from bot.actions.confirm import ActionAskChangeConfirmed, ActionConfirmChange
 from bot.actions.identity import ActionVerifyIdentity, ValidateIdentityForm
 from bot.actions.orders import ActionCancelOrder, ActionChangeAddress, ActionOrderStatus
@@ -24,6 +25,7 @@ ACTION_CLASSES: tuple[type[Action], ...] = (
     ActionAccountUpdate, ActionProductInfo, ActionRecommend, ActionFaq, ActionHandoff,
     ActionGoodbye, ActionRecordCsat, ActionVerifyCode, ValidateCodeForm,
     ActionAskChangeConfirmed, ActionConfirmChange, ActionAskReturnItems, ValidateReturnForm,
+    ValidateAddressForm,
 )
 
 

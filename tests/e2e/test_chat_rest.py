@@ -149,13 +149,21 @@ async def test_change_address_asks_for_it_and_keeps_the_order(client, seeded: Se
     await say(client, "s8", "ann@example.com")
     items = await say(client, "s8", mailed_code(tmp_path))
     assert f"new shipping address for order {seeded.ann_paid}" in texts(items)
-    # Digits in an address are not an order number.
+    # An order number is not an address; nor is an address without its country (Ann's
+    # record names none), a state or a ZIP code.
+    items = await say(client, "s8", seeded.bob_order)
+    assert "looks like an order number" in texts(items)
     items = await say(client, "s8", "12345 Main Street, Springfield")
-    assert f"Ship order {seeded.ann_paid} to 12345 Main Street, Springfield instead of " \
-        "1 Old Street?" in texts(items)
+    assert "Which country" in texts(items)
+    items = await say(client, "s8", "12345 Main Street, Springfield, USA")
+    assert "I also need the state and the ZIP code" in texts(items)
+    # Digits in an address are not an order number.
+    items = await say(client, "s8", "12345 Main Street, Springfield, IL 62701, USA")
+    assert (f"Ship order {seeded.ann_paid} to 12345 Main Street, SPRINGFIELD, IL 62701, "
+            "UNITED STATES instead of 1 Old Street?") in texts(items)
     items = await say(client, "s8", "yes please")
-    assert f"Order {seeded.ann_paid} will now ship to: 12345 Main Street, Springfield" \
-        in texts(items)
+    assert f"Order {seeded.ann_paid} will now ship to: 12345 Main Street, SPRINGFIELD, IL " \
+        "62701, UNITED STATES" in texts(items)
     # A shipped order is refused before the customer types an address it cannot use.
     items = await say(client, "s8", f'/change_address{{"order_number": "{seeded.ann_shipped}"}}')
     assert "can no longer change" in texts(items)

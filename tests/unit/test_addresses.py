@@ -278,3 +278,10 @@ def test_refusals_show_how_an_address_looks_in_the_default_country() -> None:
         assert (details["country"], details["example"]) == ("GB", "EC1Y 8SY")
         assert details["field_types"]["postal_code"] == "postal"
     assert refused("KF-129998", None)["example"] is None
+
+
+def test_a_state_code_that_is_also_a_country_yields_to_the_country_named() -> None:
+    """"IL" is Israel's code and Illinois; with "USA" written after it, it is Illinois."""
+    address = parse_address("12345 Main Street, Springfield, IL 62701, USA", None)
+    assert (address.country_code, address.country_area, address.postal_code) == (
+        "US", "IL", "62701")
