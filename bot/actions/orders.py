@@ -55,6 +55,32 @@ def order_summary(order: Any) -> str:
         f"{order.total:.2f} {order.currency}"
 
 
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def _day(day: Any, lang: str) -> str:
+    if lang == "zh":
+        return f"{day.month}月{day.day}日（周{_WEEKDAYS_ZH[day.weekday()]}）"
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def delivery_text(estimate: Any, lang: str) -> str:
+    """"Expected between Tue 8 Dec and Thu 10 Dec." (or that it is overdue); "" for None."""
+    if estimate is None:
+        return ""
+    first, last = _day(estimate.earliest, lang), _day(estimate.latest, lang)
+    if estimate.late:
+        return (f"它本应在 {last} 前送达，已经晚了，很抱歉。如需帮助，我可以为您提交工单。"
+                if lang == "zh" else
+                f"It should have arrived by {last}, so it is late, sorry. If you like, I "
+                "can open a ticket for you.")
+    if lang == "zh":
+        return f"预计送达：{first}" + ("" if first == last else f" 至 {last}") + "。"
+    span = f"on {first}" if first == last else f"between {first} and {last}"
+    after = " once it is paid" if str(estimate.basis) == "after_payment" else ""
+    return f"Expected {span}{after}."
+
+
 class _OrderAction(VerifiedAction):
     """Resolves which order the customer means, or offers their recent orders."""
 
@@ -103,9 +129,17 @@ class ActionOrderStatus(_OrderAction):
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
             return [SlotSet("order_number", None)]
         lang = language(tracker)
+        from bot.actions.addresses import home_country
+        from crm_core.delivery import estimate_delivery
+        from crm_core.models import utcnow
+
+        services = await self.services()
+        estimate = estimate_delivery(order, services.sla_policy(), utcnow(),
+                                     default_country=await home_country(services, tracker))
+        detail = " ".join(t for t in (status_detail(order, lang), delivery_text(estimate, lang))
+                          if t)
         dispatcher.utter_message(response="utter_order_status", order_number=order.number,
-                                 status=status_label(order.status, lang),
-                                 detail=status_detail(order, lang))
+                                 status=status_label(order.status, lang), detail=detail)
         return [SlotSet("order_number", order.number)]
 
 

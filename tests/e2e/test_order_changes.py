@@ -173,3 +173,63 @@ async def test_an_order_that_cannot_be_returned_asks_nothing(client, seeded,
                           f'/return_refund{{"order_number": "{seeded.ann_paid}"}}')
     assert "can't be returned" in said and "only delivered orders" in said
     assert "Which items" not in said
+
+
+async def test_chinese_address_change_asks_for_the_postcode(client, seeded, sqlite_url,
+                                                            tmp_path) -> None:
+    await say(client, "a-zh", "你好")
+    said = await verified(client, "a-zh", tmp_path,
+                          f'/change_address{{"order_number": "{seeded.ann_paid}"}}')
+    assert "新收货地址" in said
+    said = texts(await say(client, "a-zh", "新地址是浙江省杭州市西湖区文三路100号"))
+    assert "还需要邮政编码" in said and "邮编示例" in said
+    said = texts(await say(client, "a-zh", "浙江省杭州市西湖区文三路100号 310012"))
+    assert f"订单 {seeded.ann_paid} 改寄到" in said and "文三路100号" in said
+    said = texts(await say(client, "a-zh", "是的"))
+    assert "将寄往新地址" in said
+    changed = await order(sqlite_url, seeded.ann_paid)
+    assert "310012" in changed.shipping_address and "西湖区" in changed.shipping_address
+
+
+@pytest.fixture
+async def late_order(sqlite_url: str, seeded: Seeded) -> str:
+    """Shipped three weeks ago to London, never delivered."""
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.domain.enums import OrderStatus
+    from crm_core.services import orders
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    engine = create_engine(sqlite_url)
+    factory = create_session_factory(engine)
+    try:
+        placed = await orders.place_order(SqlUnitOfWork(factory), seeded.ann_id,
+                                          [orders.NewOrderLine("MUG-1", 1)],
+                                          "10 Downing Street, London SW1A 2AA, UK", actor="test")
+        when = datetime.now(UTC) - timedelta(days=21)
+        for step in (OrderStatus.PAID, OrderStatus.SHIPPED):
+            await orders.advance_order(SqlUnitOfWork(factory), placed.number, step,
+                                       actor="test", now=when, tracking_number="TRK-LATE")
+    finally:
+        await engine.dispose()
+    return placed.number
+
+
+async def test_when_will_it_arrive_gives_a_window_or_says_it_is_late(
+        client, seeded, late_order, sqlite_url) -> None:
+    from bot.actions.orders import delivery_text
+    from crm_core.delivery import estimate_delivery
+    from crm_core.models import utcnow
+    from crm_core.policies import load_policy
+
+    from bot.gateway import keys
+
+    policy = load_policy(client.server.app[keys.SETTINGS].config_dir)
+    said = await verified(client, "eta", None,
+                          f'/order_status{{"order_number": "{seeded.ann_shipped}"}}')
+    assert "TRACK-ANN-1" in said
+    window = estimate_delivery(await order(sqlite_url, seeded.ann_shipped), policy, utcnow())
+    assert window is not None and not window.late
+    assert delivery_text(window, "en") in said and "Expected " in said
+    said = texts(await say(client, "eta",
+                           f'/order_status{{"order_number": "{late_order}"}}'))
+    assert "it is late" in said and "open a ticket" in said
