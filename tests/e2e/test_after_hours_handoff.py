@@ -74,12 +74,50 @@ class RestCustomer:
         pass
 
 
-@pytest.mark.parametrize("channel", ["web", "rest"])
+class SocketioCustomer:
+    """Rasa's socket.io widget (python-socketio's client): agent events are bot_uttered."""
+
+    async def start(self, client: Any) -> None:
+        import asyncio
+
+        import socketio
+
+        self.heard: asyncio.Queue = asyncio.Queue()
+        self.sio = socketio.AsyncClient(reconnection=False)
+        confirmed: asyncio.Queue = asyncio.Queue()
+        self.sio.on("session_confirm", confirmed.put)
+        self.sio.on("bot_uttered", self.heard.put)
+        await self.sio.connect(str(client.make_url("/")).rstrip("/"),
+                               socketio_path="/socket.io", transports=["websocket"])
+        await self.sio.emit("session_request", {"session_id": None})
+        self.sender = await asyncio.wait_for(confirmed.get(), 10)
+
+    async def listen(self, quiet: float = 0.7) -> list[dict]:
+        """Everything uttered until the widget has been quiet for ``quiet`` seconds."""
+        import asyncio
+
+        got = [await asyncio.wait_for(self.heard.get(), 10)]
+        while True:
+            try:
+                got.append(await asyncio.wait_for(self.heard.get(), quiet))
+            except TimeoutError:
+                return got
+
+    async def say(self, text: str) -> list[str]:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.sender})
+        return [m.get("text") or "" for m in await self.listen()]
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+@pytest.mark.parametrize("channel", ["web", "rest", "socketio"])
 async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: ConsoleWorld,
                                                          channel: str) -> None:
     app = client.server.app
     router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
-    customer: Any = WebCustomer() if channel == "web" else RestCustomer()
+    customer: Any = {"web": WebCustomer, "rest": RestCustomer,
+                     "socketio": SocketioCustomer}[channel]()
     await customer.start(client)
 
     # Angry, and nobody is signed in: the honest answer names the ticket, here and email.
@@ -120,6 +158,12 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
         joined, agent = await customer.agent_events("agent_joined", "agent")
         assert agent["text"] == "Sorry for the wait, I'm on it."
         await customer.say("Thanks, it's order 1")
+    elif channel == "socketio":
+        heard = [m["text"] for m in await customer.listen()]
+        assert "Alice has joined the conversation." in heard
+        assert "Alice: Sorry for the wait, I'm on it." in heard
+        await customer.sio.emit("user_uttered", {"message": "Thanks, it's order 1",
+                                                 "session_id": customer.sender})
     else:
         got = await customer.say("Thanks, it's order 1")
         assert any("has joined" in r for r in got)
@@ -132,12 +176,19 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
     if channel == "web":
         await customer.agent_events("closed", "csat_request")
         thanks = await customer.say('/csat_rating{"csat_score": 4}')
+    elif channel == "socketio":
+        closed, rating = await customer.listen()
+        assert closed["text"] == "Alice has resolved this conversation."
+        assert rating["quick_replies"][3]["payload"] == '/csat_rating{"csat_score": 4}'
+        thanks = await customer.say('/csat_rating{"csat_score": 4}')
     else:
         thanks = await customer.say('/csat_rating{"csat_score": 4}')
         assert any("How did we do" in r for r in thanks)
     assert thanks, thanks
     rated = await next_frame(console, "routing", "csat")
     assert rated["score"] == 4
+    # The bot is back for this customer, without asking who they are again.
+    assert any("How can I help" in r for r in await customer.say("/greet"))
     await console.close()
     await customer.close()
 
