@@ -12,8 +12,8 @@ from bot.actions.addresses import ValidateAddressForm
 from bot.actions.confirm import ActionAskChangeConfirmed, ActionConfirmChange
 from bot.actions.identity import ActionVerifyIdentity, ValidateIdentityForm
 from bot.actions.orders import ActionCancelOrder, ActionChangeAddress, ActionOrderStatus
-from bot.actions.returns import ActionAskReturnItems, ActionRequestReturn, ValidateReturnForm
 from bot.actions.products import ActionProductInfo, ActionRecommend
+from bot.actions.returns import ActionAskReturnItems, ActionRequestReturn, ValidateReturnForm
 from bot.actions.services import ActionServices
 from bot.actions.step_up import ActionVerifyCode, ValidateCodeForm
 from bot.actions.support import ActionFaq, ActionGoodbye, ActionHandoff, ActionRecordCsat

@@ -115,7 +115,7 @@ class SocketioCustomer:
 async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: ConsoleWorld,
                                                          channel: str) -> None:
     app = client.server.app
-    router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
+    router = app[keys.ROUTER]
     customer: Any = {"web": WebCustomer, "rest": RestCustomer,
                      "socketio": SocketioCustomer}[channel]()
     await customer.start(client)

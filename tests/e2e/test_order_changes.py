@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.chat_support import Seeded, chat_app, mailed_code, seed_fast as seed
+from tests.e2e.chat_support import Seeded, chat_app, mailed_code
+from tests.e2e.chat_support import seed_fast as seed
 
 
 @pytest.fixture
@@ -217,11 +218,10 @@ async def late_order(sqlite_url: str, seeded: Seeded) -> str:
 async def test_when_will_it_arrive_gives_a_window_or_says_it_is_late(
         client, seeded, late_order, sqlite_url) -> None:
     from bot.actions.orders import delivery_text
+    from bot.gateway import keys
     from crm_core.delivery import estimate_delivery
     from crm_core.models import utcnow
     from crm_core.policies import load_policy
-
-    from bot.gateway import keys
 
     policy = load_policy(client.server.app[keys.SETTINGS].config_dir)
     said = await verified(client, "eta", None,
