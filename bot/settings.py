@@ -178,6 +178,10 @@ class Settings(BaseSettings):
                                       "one-time code sent before an order change is valid.")
     step_up_max_tries: int = Field(default=5, ge=1, le=20, description="Wrong answers a "
                                    "one-time code allows.")
+    default_country: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$",
+        description="ISO 3166 code of the country assumed for a shipping address that names "
+                    "none when the customer's record has none either (unset: the bot asks).")
 
     def mail_config(self) -> Any:
         """Outgoing mail as ``crm_core.mail.MailConfig``."""

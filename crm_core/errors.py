@@ -260,3 +260,30 @@ class OutOfStock(RuleViolation):
     def __init__(self, sku: str, stock: int, requested: int) -> None:
         super().__init__(f"only {stock} of {sku} in stock",
                          details={"sku": sku, "stock": stock, "requested": requested})
+
+
+class AddressInvalid(InvalidInput):
+    """A typed shipping address was refused. Details, always all present:
+    ``reason``: ``empty``, ``too_long`` (plus ``max_chars``), ``order_number``,
+    ``not_an_address``, ``no_country`` or ``incomplete``; ``missing`` and ``invalid``:
+    address fields (``street_address``, ``city``, ``city_area``, ``country_area``,
+    ``postal_code``, ``country_code``), in address order; ``country``: the ISO code it was
+    checked against (or None); ``example``: a postcode of that country / region (or None)."""
+
+    code = "address_invalid"
+
+    def __init__(self, reason: str, *, missing: list[str] | None = None,
+                 invalid: list[str] | None = None, country: str | None = None,
+                 example: str | None = None, **extra: Any) -> None:
+        missing, invalid = list(missing or []), list(invalid or [])
+        problems = ", ".join([*(f"{f} missing" for f in missing),
+                              *(f"{f} invalid" for f in invalid)])
+        super().__init__(
+            f"address refused ({reason}{': ' + problems if problems else ''})",
+            details={"reason": reason, "missing": missing, "invalid": invalid,
+                     "country": country, "example": example, **extra},
+        )
+        self.reason = reason
+        self.missing = missing
+        self.invalid = invalid
+        self.country = country

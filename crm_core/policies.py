@@ -1,5 +1,5 @@
 """Typed loader for ``config/policies.yml``: validated at the edge (pydantic, unknown keys
-rejected), handed inside as the frozen ``domain.SlaPolicy``."""
+rejected), handed inside as the frozen ``domain.SlaPolicy`` (with its ``DeliveryPolicy``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from crm_core.countries import is_known
 from crm_core.domain.enums import CustomerTier, Priority
-from crm_core.domain.policy import SlaPolicy, SlaTargets
+from crm_core.domain.policy import DeliveryPolicy, SlaPolicy, SlaTargets
 from crm_core.errors import InvalidInput
 
 POLICY_FILE = "policies.yml"
@@ -34,6 +42,39 @@ class _Sla(_Strict):
 
 class _Orders(_Strict):
     return_window_days: int = Field(ge=0)
+    # Delivery estimates: both keys or neither (then orders get no estimate).
+    dispatch_business_days: int | None = Field(default=None, ge=0, le=60)
+    transit_business_days: dict[str, tuple[int, int]] | None = None
+
+    @field_validator("transit_business_days")
+    @classmethod
+    def _ranges(cls, value: dict[str, tuple[int, int]] | None
+                ) -> dict[str, tuple[int, int]] | None:
+        if value is None:
+            return None
+        if "default" not in value:
+            raise ValueError("transit_business_days needs a 'default' range")
+        for key, (low, high) in value.items():
+            if key != "default" and not (key.isupper() and is_known(key)):
+                raise ValueError(f"transit_business_days: {key!r} is not an ISO alpha-2 "
+                                 "country code (or 'default')")
+            if not 0 <= low <= high <= 120:
+                raise ValueError(f"transit_business_days.{key}: need 0 <= fewest <= most "
+                                 f"<= 120, got [{low}, {high}]")
+        return value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> _Orders:
+        if (self.dispatch_business_days is None) != (self.transit_business_days is None):
+            raise ValueError("set both dispatch_business_days and transit_business_days, "
+                             "or neither")
+        return self
+
+    def delivery(self) -> DeliveryPolicy | None:
+        """The delivery policy, if the file sets one."""
+        if self.dispatch_business_days is None or self.transit_business_days is None:
+            return None
+        return DeliveryPolicy(self.dispatch_business_days, dict(self.transit_business_days))
 
 
 class PolicyFile(_Strict):
@@ -64,6 +105,7 @@ def parse_policy(data: object, source: str = "policies") -> SlaPolicy:
         return_window_days=model.orders.return_window_days,
         category_priority=dict(model.sla.category_priority),
         tier_boost=dict(model.sla.tier_boost),
+        delivery=model.orders.delivery(),
     )
 
 

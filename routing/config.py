@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crm_core.errors import InvalidInput
 from routing.model import Task
@@ -99,9 +99,25 @@ class RoutingConfig(_Strict):
     average_handle_seconds: dict[str, float] = Field(
         default_factory=lambda: {"chat": 420, "voice": 300, "email": 900})
     service_level_seconds: float = Field(default=60.0, gt=0)
+    # The team's skill names (agents' CRM skills use them); every topic must be one, so a
+    # typo ("products" for "product") fails at start instead of matching nobody.
+    skills: tuple[str, ...] = ()
     intent_topics: dict[str, str] = Field(default_factory=dict)
     negative_handoff_sentiment: float = Field(default=-0.7, ge=-1, le=1)
     when_no_agents: Literal["ticket", "queue"] = "ticket"
+    # A chat customer with no message and no open chat socket for this long has left: they
+    # are not offered to agents (the handoff ticket carries on by email) until they are
+    # back. null: never.
+    customer_gone_seconds: float | None = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _topics_are_skills(self) -> RoutingConfig:
+        if self.skills:
+            unknown = sorted({t for t in self.intent_topics.values() if t not in self.skills})
+            if unknown:
+                raise ValueError(f"intent_topics name skills not in 'skills': {unknown} "
+                                 f"(skills: {', '.join(self.skills)})")
+        return self
 
     def is_priority_work(self, task: Task) -> bool:
         """True when the ``kefu`` policy gives ``task`` the priority-work extras."""

@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     REQUEUED = "requeued"
     TRANSFERRED = "transferred"
     FINISHED = "finished"
+    CUSTOMER_GONE = "customer_gone"  # a waiting chat customer left: the ticket goes on
+    CUSTOMER_BACK = "customer_back"  # ... and came back: offered live again
     SLA_WARNING = "sla_warning"    # first-response deadline within the warning window
     SLA_BREACHED = "sla_breached"  # deadline passed while still waiting: escalate
 

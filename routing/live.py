@@ -200,6 +200,10 @@ class LiveChatHub:
             while len(self._undelivered) > UNDELIVERED_CUSTOMERS:
                 self._undelivered.pop(next(iter(self._undelivered)))
 
+    def connected_customers(self) -> set[str]:
+        """Customers with an open chat (socket.io / WebSocket feed) on this worker."""
+        return {sender for sender, feeds in self._customers.items() if feeds}
+
     def take_undelivered(self, sender_id: str) -> list[LiveEvent]:
         """Agent-side events this customer had no open feed for, oldest first (once)."""
         return self._undelivered.pop(sender_id, [])

@@ -80,3 +80,18 @@ def choose_agent(candidates: Iterable[AgentState], task: Task, selection: str,
     if not pool:
         return None
     return min(pool, key=busy_key if selection == "least_busy" else idle_key)
+
+
+def seconds_until_fit(agents: Iterable[AgentState], task: Task, now: float,
+                      rules: MatchingRules) -> float | None:
+    """How long until one of ``agents`` meets ``task``'s requirements as they relax (0: one
+    does now), or None if none ever does. What "about N minutes" must say when agents are
+    free but not yet allowed to take the task (a specialist is wanted first)."""
+    agents = list(agents)
+    relax = [after for after, _ in rules.relax_topic_level]
+    if rules.relax_language_seconds is not None:
+        relax.append(rules.relax_language_seconds)
+    for at in sorted({now, *(task.enqueued_at + after for after in relax)}):
+        if at >= now and any(skill_fit(agent, task, at, rules) for agent in agents):
+            return at - now
+    return None

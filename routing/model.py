@@ -66,11 +66,19 @@ class Task:
     reason: str | None = None
     ticket_id: int | None = None
     value: float = 0.0  # 0..1 customer value / churn-risk signal from crm_core.analytics
+    seen_at: float = 0.0  # last sign of the customer (a message, an open chat socket)
 
     @property
     def kind(self) -> ChannelKind:
         """Capacity bucket this task occupies."""
         return channel_kind(self.channel)
+
+    def gone(self, now: float, after_seconds: float | None) -> bool:
+        """A chat customer with no sign of life for ``after_seconds``: not offered live
+        (their ticket carries on by email) until they are back. Calls are never "gone"
+        here: a hang-up ends them."""
+        return (after_seconds is not None and self.kind is ChannelKind.CHAT
+                and now - max(self.seen_at, self.enqueued_at) > after_seconds)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (stored by the Redis backend)."""

@@ -109,6 +109,7 @@ class QueueHandoff:
         if status is not None:
             ticket_number = (await status(conversation_id, sender_id)).ticket_number
         task_id = f"conv-{conversation_id}" if conversation_id else f"sender-{sender_id}"
+        await self.router.seen([sender_id])  # they wrote: back in line if they had left
         if await self.staffed():
             try:
                 position = await self.router.position(task_id)

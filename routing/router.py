@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from routing.config import RoutingConfig
 from routing.errors import AgentUnavailable, OfferNotHeld, TaskNotFound
 from routing.events import EventBus, EventKind, RoutingEvent
-from routing.matching import skill_fit
+from routing.matching import seconds_until_fit, skill_fit
 from routing.model import (
     AgentProfile, AgentState, Offer, Presence, QueuePosition, Task, TaskState, TaskStatus,
 )
@@ -59,6 +59,7 @@ class Router:
         self.events = events or EventBus()
         # Which SLA level each waiting task was last told about (per worker, in memory).
         self._sla_seen: dict[str, EventKind] = {}
+        self._gone_seen: set[str] = set()  # waiting tasks already reported as gone
 
     # --- agents ----------------------------------------------------------------------
     async def register_agent(self, profile: AgentProfile,
@@ -107,11 +108,43 @@ class Router:
                                                    {"reason": "cancelled"}))
         return state
 
+    async def seen(self, sender_ids: Iterable[str]) -> list[str]:
+        """These customers are still there (they wrote, or their chat socket is open): stamp
+        their waiting tasks; returns the tasks of customers who had been gone."""
+        now, senders, back = self.clock(), set(sender_ids), []
+        gone_after = self.config.customer_gone_seconds
+        for state in await self.store.waiting():
+            task = state.task
+            if task.sender_id not in senders:
+                continue
+            await self.store.update_task(replace(task, seen_at=now))
+            if task.gone(now, gone_after):
+                back.append(task.task_id)
+                self._gone_seen.discard(task.task_id)
+                await self.events.publish(RoutingEvent(EventKind.CUSTOMER_BACK, task.task_id))
+        return back
+
+    async def watch_gone(self) -> list[str]:
+        """Report once each waiting chat customer who left (see ``Task.gone``)."""
+        now, gone_after = self.clock(), self.config.customer_gone_seconds
+        waiting = await self.store.waiting()
+        self._gone_seen &= {t.task_id for t in waiting}
+        gone = [t.task for t in waiting
+                if t.task.gone(now, gone_after) and t.task_id not in self._gone_seen]
+        for task in gone:
+            self._gone_seen.add(task.task_id)
+            await self.events.publish(RoutingEvent(EventKind.CUSTOMER_GONE, task.task_id, None, {
+                "ticket_id": task.ticket_id, "sender_id": task.sender_id,
+                "waited_seconds": round(now - task.enqueued_at, 1)}))
+        return [t.task_id for t in gone]
+
     # --- the routing loop ----------------------------------------------------------------
     async def dispatch(self) -> list[Offer]:
         """Plan offers for waiting tasks and claim each atomically; returns the offers made."""
         now = self.clock()
-        tasks, agents = await self.store.waiting(), await self.store.agents()
+        gone_after = self.config.customer_gone_seconds
+        tasks = [t for t in await self.store.waiting() if not t.task.gone(now, gone_after)]
+        agents = await self.store.agents()
         by_id = {t.task_id: t for t in tasks}
         decisions = plan(tasks, agents, now, self.config)
         # Priority work may have a shorter reservation: one claim batch per timeout.
@@ -147,6 +180,7 @@ class Router:
         """One round of the background loop: expire stale offers, watch SLAs, dispatch."""
         await self.expire_offers()
         await self.watch_sla()
+        await self.watch_gone()
         return await self.dispatch()
 
     async def watch_sla(self) -> list[RoutingEvent]:
@@ -262,7 +296,9 @@ class Router:
         """
         now = self.clock()
         tasks, agents = await self.store.tasks(), await self.store.agents()
-        ordered = order_tasks(tasks, now, self.config)
+        gone_after = self.config.customer_gone_seconds
+        ordered = [t for t in order_tasks(tasks, now, self.config)
+                   if not t.task.gone(now, gone_after)]
         result: dict[str, QueuePosition] = {}
         available = [a for a in agents if a.presence is Presence.AVAILABLE]
         capacity: dict[tuple[str, str], tuple[int, int]] = {}
@@ -276,7 +312,13 @@ class Router:
                                    sum(a.free(task.kind) for a in able))
             slots, free = capacity[group]
             aht = self.config.average_handle_seconds.get(task.kind, 300.0)
-            wait = 0.0 if free > index else (index + 1) * aht / max(slots, 1)
+            wait = (index + 1) * aht / max(slots, 1)
+            if free > index:  # a free agent: now, or once the requirements relax enough
+                rules = (self.config.priority_matching() if self.config.is_priority_work(task)
+                         else self.config.matching)
+                fit = seconds_until_fit((a for a in available if a.free(task.kind) > 0),
+                                        task, now, rules)
+                wait = min(wait, fit) if fit is not None else wait
             result[state.task_id] = QueuePosition(state.task_id, index + 1, round(wait, 1))
         return result
 

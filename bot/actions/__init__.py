@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
+from bot.actions.addresses import ValidateAddressForm
+from bot.actions.confirm import ActionAskChangeConfirmed, ActionConfirmChange
 from bot.actions.identity import ActionVerifyIdentity, ValidateIdentityForm
-from bot.actions.orders import (
-    ActionCancelOrder,
-    ActionChangeAddress,
-    ActionOrderStatus,
-    ActionRequestReturn,
-)
+from bot.actions.orders import ActionCancelOrder, ActionChangeAddress, ActionOrderStatus
 from bot.actions.products import ActionProductInfo, ActionRecommend
+from bot.actions.returns import ActionAskReturnItems, ActionRequestReturn, ValidateReturnForm
 from bot.actions.services import ActionServices
 from bot.actions.step_up import ActionVerifyCode, ValidateCodeForm
 from bot.actions.support import ActionFaq, ActionGoodbye, ActionHandoff, ActionRecordCsat
@@ -26,6 +24,8 @@ ACTION_CLASSES: tuple[type[Action], ...] = (
     ActionChangeAddress, ActionRequestReturn, ActionOpenTicket, ActionTicketStatus,
     ActionAccountUpdate, ActionProductInfo, ActionRecommend, ActionFaq, ActionHandoff,
     ActionGoodbye, ActionRecordCsat, ActionVerifyCode, ValidateCodeForm,
+    ActionAskChangeConfirmed, ActionConfirmChange, ActionAskReturnItems, ValidateReturnForm,
+    ValidateAddressForm,
 )
 
 

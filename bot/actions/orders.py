@@ -12,6 +12,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import DomainDict, VerifiedAction, language, normalize_order_number
+from bot.actions.confirm import ask_to_confirm, change_done, is_confirmed
+from crm_core.domain import rules
 from crm_core.errors import NotFound, RuleViolation
 
 _STATUS_ZH = {"pending": "待付款", "paid": "已付款，待发货", "shipped": "已发货",
@@ -39,6 +41,44 @@ def status_detail(order: Any, lang: str) -> str:
     if status in ("pending", "paid"):
         return "尚未发货。" if zh else "It has not shipped yet."
     return ""
+
+
+def line_label(line: Any) -> str:
+    """One order line as the customer reads it: "2 × Blue mug"."""
+    return f"{line.quantity} × {line.product.name}"
+
+
+def order_summary(order: Any) -> str:
+    """What an order holds and costs: "2 × Blue mug, 25.00 USD"."""
+    items = ", ".join(line_label(line) for line in order.lines)
+    return f"{items}, {order.total:.2f} {order.currency}" if items else \
+        f"{order.total:.2f} {order.currency}"
+
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def _day(day: Any, lang: str) -> str:
+    if lang == "zh":
+        return f"{day.month}月{day.day}日（周{_WEEKDAYS_ZH[day.weekday()]}）"
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def delivery_text(estimate: Any, lang: str) -> str:
+    """"Expected between Tue 8 Dec and Thu 10 Dec." (or that it is overdue); "" for None."""
+    if estimate is None:
+        return ""
+    first, last = _day(estimate.earliest, lang), _day(estimate.latest, lang)
+    if estimate.late:
+        return (f"它本应在 {last} 前送达，已经晚了，很抱歉。如需帮助，我可以为您提交工单。"
+                if lang == "zh" else
+                f"It should have arrived by {last}, so it is late, sorry. If you like, I "
+                "can open a ticket for you.")
+    if lang == "zh":
+        return f"预计送达：{first}" + ("" if first == last else f" 至 {last}") + "。"
+    span = f"on {first}" if first == last else f"between {first} and {last}"
+    after = " once it is paid" if str(estimate.basis) == "after_payment" else ""
+    return f"Expected {span}{after}."
 
 
 class _OrderAction(VerifiedAction):
@@ -89,9 +129,17 @@ class ActionOrderStatus(_OrderAction):
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
             return [SlotSet("order_number", None)]
         lang = language(tracker)
+        from bot.actions.addresses import home_country
+        from crm_core.delivery import estimate_delivery
+        from crm_core.models import utcnow
+
+        services = await self.services()
+        estimate = estimate_delivery(order, services.sla_policy(), utcnow(),
+                                     default_country=await home_country(services, tracker))
+        detail = " ".join(t for t in (status_detail(order, lang), delivery_text(estimate, lang))
+                          if t)
         dispatcher.utter_message(response="utter_order_status", order_number=order.number,
-                                 status=status_label(order.status, lang),
-                                 detail=status_detail(order, lang))
+                                 status=status_label(order.status, lang), detail=detail)
         return [SlotSet("order_number", order.number)]
 
 
@@ -114,19 +162,26 @@ class ActionCancelOrder(_OrderAction):
         if number is None:
             return []
         services = await self.services()
+        key = f"cancel:{number}"
         try:
+            if not is_confirmed(tracker, key):
+                order = await orders.get_order(services.uow(), number, customer_id=customer_id)
+                rules.check_can_cancel(order.number, order.status)
+                return [SlotSet("order_number", number), *ask_to_confirm(
+                    self.name(), key, "utter_confirm_cancel", order_number=number,
+                    summary=order_summary(order))]
             await orders.cancel_order(services.uow(), number, actor="bot",
                                       customer_id=customer_id, reason="customer request via chat")
         except NotFound:
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            return [SlotSet("order_number", None)]
+            return [SlotSet("order_number", None), *change_done()]
         except RuleViolation as exc:
             status = exc.details.get("status", "shipped")
             dispatcher.utter_message(response="utter_cannot_cancel", order_number=number,
                                      status=status_label(status, language(tracker)))
-            return []
+            return change_done()
         dispatcher.utter_message(response="utter_order_cancelled", order_number=number)
-        return []
+        return change_done()
 
 
 class ActionChangeAddress(_OrderAction):
@@ -147,65 +202,29 @@ class ActionChangeAddress(_OrderAction):
         number = await self._order_number(dispatcher, tracker, customer_id)
         if number is None:
             return []
+        services = await self.services()
         address = (tracker.get_slot("new_address") or "").strip()
-        if not address:
-            return [SlotSet("order_number", number), FollowupAction("address_form")]
+        key = f"address:{number}:{address}"
         try:
+            if not is_confirmed(tracker, key):
+                # Refuse a shipped order before asking for an address it cannot use.
+                order = await orders.get_order(services.uow(), number, customer_id=customer_id)
+                rules.check_can_change_address(order.number, order.status)
+                if not address:
+                    return [SlotSet("order_number", number), FollowupAction("address_form")]
+                return [SlotSet("order_number", number), *ask_to_confirm(
+                    self.name(), key, "utter_confirm_address", order_number=number,
+                    new_address=address, old_address=order.shipping_address or "-")]
             order = await orders.change_shipping_address(
-                (await self.services()).uow(), number, address, actor="bot",
-                customer_id=customer_id)
+                services.uow(), number, address, actor="bot", customer_id=customer_id)
         except NotFound:
             dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            return [SlotSet("order_number", None), SlotSet("new_address", None)]
+            return [SlotSet("order_number", None), *change_done()]
         except RuleViolation as exc:
             dispatcher.utter_message(
                 response="utter_cannot_change_address", order_number=number,
                 status=status_label(exc.details.get("status", "shipped"), language(tracker)))
-            return [SlotSet("new_address", None)]
+            return change_done()
         dispatcher.utter_message(response="utter_address_changed", order_number=order.number,
                                  new_address=order.shipping_address)
-        return [SlotSet("new_address", None)]
-
-
-class ActionRequestReturn(_OrderAction):
-    """Start a return of a delivered order within the return window."""
-
-    intent_for_buttons = "return_refund"
-
-    def name(self) -> str:
-        """For return_refund."""
-        return "action_request_return"
-
-    async def run_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain: DomainDict, customer_id: int) -> list[EventType]:
-        """Request the return, or say why it is not possible."""
-        from crm_core.services import orders
-
-        number = await self._order_number(dispatcher, tracker, customer_id)
-        if number is None:
-            return []
-        services = await self.services()
-        reason = (tracker.latest_message or {}).get("text")
-        try:
-            order = await orders.request_return(services.uow(), services.sla_policy(), number,
-                                                actor="bot", customer_id=customer_id,
-                                                reason=reason)
-        except NotFound:
-            dispatcher.utter_message(response="utter_order_not_found", order_number=number)
-            return [SlotSet("order_number", None)]
-        except RuleViolation as exc:
-            dispatcher.utter_message(response="utter_cannot_return", order_number=number,
-                                     reason=_return_reason(exc, language(tracker)))
-            return []
-        dispatcher.utter_message(response="utter_return_created", order_number=order.number,
-                                 reference=f"R-{order.number}")
-        return []
-
-
-def _return_reason(exc: RuleViolation, lang: str) -> str:
-    why = exc.details.get("reason")
-    if why == "window_closed":
-        return "退货期限已过。" if lang == "zh" else "the return window has closed."
-    if why == "not_delivered":
-        return "订单尚未送达。" if lang == "zh" else "only delivered orders can be returned."
-    return exc.message
+        return change_done()

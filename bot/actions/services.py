@@ -34,6 +34,7 @@ class ActionServices:
     mail: Any = None
     step_up_minutes: int = 10
     step_up_max_tries: int = 5
+    default_country: str | None = None  # for addresses that name no country
     policy: SlaPolicy | None = None
     # Returns the handoff sink at call time: routing may register one after start-up.
     handoff_sink: Callable[[], HandoffSink] | None = None
@@ -111,5 +112,6 @@ async def standalone_services() -> ActionServices:
                 identity_policy=settings.identity_policy(), mail=settings.mail_config(),
                 step_up_minutes=settings.step_up_code_minutes,
                 step_up_max_tries=settings.step_up_max_tries,
+                default_country=settings.default_country,
             )
     return _standalone

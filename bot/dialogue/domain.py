@@ -83,6 +83,18 @@ class Domain:
         return copy.deepcopy(self.raw)
 
 
+def from_intent(spec: SlotSpec | None, form: str, requested: str,
+                intent: str) -> dict[str, Any]:
+    """``{slot: value}`` if one of ``spec``'s ``from_intent`` mappings fires for ``intent``
+    while ``form`` asks for ``requested`` (Rasa's semantics), else ``{}``."""
+    for mapping in spec.mappings if spec else ():
+        if (mapping.type == "from_intent" and intent in mapping.intent
+                and mapping.active_loop in (None, form)
+                and mapping.requested_slot in (None, requested)):
+            return {requested: mapping.value}
+    return {}
+
+
 def _mapping(raw: dict[str, Any]) -> SlotMapping:
     conditions = raw.get("conditions") or [{}]
     intents = raw.get("intent") or ()

@@ -20,7 +20,7 @@ from rasa_sdk.utils import call_potential_coroutine
 
 from bot.dialogue import tracker as ev
 from bot.dialogue.batching import BatchingParser
-from bot.dialogue.domain import REQUESTED_SLOT, Domain
+from bot.dialogue.domain import REQUESTED_SLOT, Domain, from_intent
 from bot.dialogue.fallback import (
     FallbackConfig,
     is_uncertain,
@@ -358,6 +358,10 @@ class DialogueEngine:
     def _form_candidates(self, turn: Turn, form: str, requested: str | None) -> dict[str, Any]:
         required = self.domain.forms[form]
         found = {s: v for s, v in turn.extracted.items() if s in required}
+        if requested and requested not in found:
+            # ``from_intent`` (Rasa): "yes" / a Yes button fills the slot with a set value.
+            found.update(from_intent(self.domain.slots.get(requested), form, requested,
+                                     turn.parse.intent.name))
         if requested and requested not in found and not turn.is_payload:
             spec = self.domain.slots.get(requested)
             for mapping in spec.mappings if spec else ():

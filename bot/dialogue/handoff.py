@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-
 from typing import Any
 
 from bot.messages import BotMessage
 from crm_core.domain.enums import Channel
 from crm_core.domain.policy import SlaPolicy
-from crm_core.errors import ConversationNotFound, KefuError, RuleViolation
+from crm_core.errors import ConversationNotFound, KefuError
 from crm_core.unit_of_work import UnitOfWork
 from routing.handoff import HandoffRequest, HandoffResult, HandoffSink
 
@@ -46,7 +45,7 @@ class TicketHandoffSink:
 
     async def handoff(self, request: HandoffRequest) -> HandoffResult:
         """Mark the conversation as handed off, open a ticket, return its number."""
-        from crm_core.services import conversations, customers, tickets
+        from crm_core.services import customers, tickets
 
         customer_id = request.customer_id
         if customer_id is None:
@@ -56,26 +55,26 @@ class TicketHandoffSink:
                 actor="bot",
             )
             customer_id = visitor.id
-        conversation_id: int | None = request.conversation_id or None
-        if conversation_id is not None:
-            try:
-                await conversations.hand_off(self._uow(), conversation_id, request.reason,
-                                             actor="bot")
-            except ConversationNotFound:
-                conversation_id = None  # e.g. a sender of an outside Rasa deployment
-            except RuleViolation as exc:
-                log.warning("handoff of conversation %s: %s", conversation_id, exc.message)
         channel = request.channel if request.channel in _CHANNELS else Channel.WEB.value
-        ticket = await tickets.create_ticket(
-            self._uow(), self._policy(),
-            tickets.NewTicket(
-                customer_id=customer_id,
-                subject=f"Chat handoff ({request.reason}): {request.intent or 'conversation'}",
-                category="handoff", channel=Channel(channel),
-                conversation_id=conversation_id, description=transcript_text(request),
-            ),
-            actor="bot", reuse_open=True,
-        )
+
+        async def open_ticket(conversation_id: int | None) -> Any:
+            # The conversation is queued in the ticket's own transaction (one or neither).
+            return await tickets.create_ticket(
+                self._uow(), self._policy(),
+                tickets.NewTicket(
+                    customer_id=customer_id,
+                    subject=f"Chat handoff ({request.reason}): "
+                            f"{request.intent or 'conversation'}",
+                    category="handoff", channel=Channel(channel),
+                    conversation_id=conversation_id, description=transcript_text(request),
+                ),
+                actor="bot", reuse_open=True, handoff_reason=request.reason,
+            )
+
+        try:
+            ticket = await open_ticket(request.conversation_id or None)
+        except ConversationNotFound:  # e.g. a sender of an outside Rasa deployment
+            ticket = await open_ticket(None)
         return HandoffResult(status="ticket", ticket_number=ticket.number)
 
     async def status(self, conversation_id: int | None, sender_id: str) -> HandoffResult:

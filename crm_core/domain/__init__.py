@@ -16,7 +16,7 @@ from crm_core.domain.enums import (
     Priority,
     TicketStatus,
 )
-from crm_core.domain.policy import SlaPolicy, SlaTargets
+from crm_core.domain.policy import DeliveryPolicy, SlaPolicy, SlaTargets
 from crm_core.domain.rules import (
     ORDER_TRANSITIONS,
     TICKET_TRANSITIONS,
@@ -32,7 +32,8 @@ from crm_core.domain.rules import (
 
 __all__ = [
     "OPEN_TICKET_STATUSES", "AgentRole", "Channel", "ConversationStatus", "CustomerTier",
-    "MessageRole", "OrderStatus", "Presence", "Priority", "TicketStatus", "SlaPolicy", "SlaTargets",
+    "MessageRole", "OrderStatus", "Presence", "Priority", "TicketStatus", "DeliveryPolicy",
+    "SlaPolicy", "SlaTargets",
     "ORDER_TRANSITIONS", "TICKET_TRANSITIONS", "check_can_cancel", "check_can_change_address",
     "check_can_return", "check_no_self_lockout", "check_order_transition",
     "check_ticket_transition", "choose_priority", "sla_due_times",

@@ -141,16 +141,23 @@ async def link_customers(conn: AsyncConnection, links: Sequence[tuple[int, int]]
         for conversation_id, customer_id in links])
 
 
+def mark_queued(uow: UnitOfWork, conversation: Conversation, reason: str, *,
+                actor: str) -> None:
+    """Inside an open unit of work: the conversation waits in the human queue with
+    ``reason`` (``RuleViolation`` if it is closed)."""
+    _check_open(conversation)
+    conversation.status = ConversationStatus.QUEUED
+    conversation.handoff_reason = checks.clip(reason, 200)
+    audit.record(uow, actor, "conversation.handoff", "conversation", conversation.id,
+                 {"reason": reason})
+
+
 async def hand_off(uow: UnitOfWork, conversation_id: int, reason: str, *,
                    actor: str) -> Conversation:
     """The bot gives up: the conversation waits in the human queue with ``reason``."""
     async with uow:
         conversation = await _load(uow, conversation_id)
-        _check_open(conversation)
-        conversation.status = ConversationStatus.QUEUED
-        conversation.handoff_reason = checks.clip(reason, 200)
-        audit.record(uow, actor, "conversation.handoff", "conversation", conversation.id,
-                     {"reason": reason})
+        mark_queued(uow, conversation, reason, actor=actor)
         await uow.commit()
     return conversation
 

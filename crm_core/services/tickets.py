@@ -3,6 +3,7 @@ comments (public replies and internal notes)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from crm_core.errors import (
     ConversationNotFound,
     CustomerNotFound,
     InvalidInput,
+    RuleViolation,
     TicketNotFound,
 )
 from crm_core.models import Ticket, TicketComment, utcnow
 from crm_core.repositories import Page
-from crm_core.services import audit, checks
+from crm_core.services import audit, checks, conversations
 from crm_core.services.orders import load_order
 from crm_core.unit_of_work import UnitOfWork
 
@@ -56,9 +58,15 @@ async def _load(uow: UnitOfWork, ticket_id: int) -> Ticket:
 
 
 async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, actor: str,
-                        now: datetime | None = None, reuse_open: bool = False) -> Ticket:
+                        now: datetime | None = None, reuse_open: bool = False,
+                        handoff_reason: str | None = None) -> Ticket:
     """Open a ticket; priority and first-response / resolution due times come from the
     policy. The order (if any) must belong to the customer.
+
+    With ``handoff_reason`` the ticket's conversation is also marked queued for a person,
+    in the same transaction: a handoff never leaves a queued conversation without its
+    ticket, nor a ticket for a conversation the bot still holds (a closed conversation
+    keeps its status; the ticket is opened all the same).
 
     With ``reuse_open`` and a conversation, an open ticket of that conversation and
     category is returned instead (checked in the same transaction as the insert), so a
@@ -74,9 +82,14 @@ async def create_ticket(uow: UnitOfWork, policy: SlaPolicy, data: NewTicket, *, 
         order_id = None
         if data.order_number:
             order_id = (await load_order(uow, data.order_number, customer.id)).id
-        if data.conversation_id is not None and \
-                await uow.conversations.get(data.conversation_id) is None:
-            raise ConversationNotFound(data.conversation_id)
+        conversation = None
+        if data.conversation_id is not None:
+            conversation = await uow.conversations.get(data.conversation_id)
+            if conversation is None:
+                raise ConversationNotFound(data.conversation_id)
+        if handoff_reason is not None and conversation is not None:
+            with contextlib.suppress(RuleViolation):  # closed: nothing to queue
+                conversations.mark_queued(uow, conversation, handoff_reason, actor=actor)
         if reuse_open and data.conversation_id is not None:
             existing = await uow.tickets.open_for_conversation(data.conversation_id, category)
             if existing is not None:

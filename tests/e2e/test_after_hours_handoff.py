@@ -74,12 +74,50 @@ class RestCustomer:
         pass
 
 
-@pytest.mark.parametrize("channel", ["web", "rest"])
+class SocketioCustomer:
+    """Rasa's socket.io widget (python-socketio's client): agent events are bot_uttered."""
+
+    async def start(self, client: Any) -> None:
+        import asyncio
+
+        import socketio
+
+        self.heard: asyncio.Queue = asyncio.Queue()
+        self.sio = socketio.AsyncClient(reconnection=False)
+        confirmed: asyncio.Queue = asyncio.Queue()
+        self.sio.on("session_confirm", confirmed.put)
+        self.sio.on("bot_uttered", self.heard.put)
+        await self.sio.connect(str(client.make_url("/")).rstrip("/"),
+                               socketio_path="/socket.io", transports=["websocket"])
+        await self.sio.emit("session_request", {"session_id": None})
+        self.sender = await asyncio.wait_for(confirmed.get(), 10)
+
+    async def listen(self, quiet: float = 0.7) -> list[dict]:
+        """Everything uttered until the widget has been quiet for ``quiet`` seconds."""
+        import asyncio
+
+        got = [await asyncio.wait_for(self.heard.get(), 10)]
+        while True:
+            try:
+                got.append(await asyncio.wait_for(self.heard.get(), quiet))
+            except TimeoutError:
+                return got
+
+    async def say(self, text: str) -> list[str]:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.sender})
+        return [m.get("text") or "" for m in await self.listen()]
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+@pytest.mark.parametrize("channel", ["web", "rest", "socketio"])
 async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: ConsoleWorld,
                                                          channel: str) -> None:
     app = client.server.app
-    router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
-    customer: Any = WebCustomer() if channel == "web" else RestCustomer()
+    router = app[keys.ROUTER]
+    customer: Any = {"web": WebCustomer, "rest": RestCustomer,
+                     "socketio": SocketioCustomer}[channel]()
     await customer.start(client)
 
     # Angry, and nobody is signed in: the honest answer names the ticket, here and email.
@@ -102,10 +140,7 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
     # An agent signs in later and is offered it, with the whole transcript.
     token = await login(client, "alice")
     console = await client.ws_connect(f"/console/ws?token={token}")
-    await next_frame(console, "hello")
-    # Overnight: the complaint's topic requirement has relaxed to "any agent" by morning.
-    router.clock.now += 3600
-    await router.tick()
+    # Offered on sign-in (the offer may come before the "hello" frame, which is skipped).
     offer = await next_frame(console, "routing", "offered")
     task_id = offer["task_id"]
     assert offer["task"]["sender_id"] == customer.sender
@@ -123,6 +158,12 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
         joined, agent = await customer.agent_events("agent_joined", "agent")
         assert agent["text"] == "Sorry for the wait, I'm on it."
         await customer.say("Thanks, it's order 1")
+    elif channel == "socketio":
+        heard = [m["text"] for m in await customer.listen()]
+        assert "Alice has joined the conversation." in heard
+        assert "Alice: Sorry for the wait, I'm on it." in heard
+        await customer.sio.emit("user_uttered", {"message": "Thanks, it's order 1",
+                                                 "session_id": customer.sender})
     else:
         got = await customer.say("Thanks, it's order 1")
         assert any("has joined" in r for r in got)
@@ -135,12 +176,19 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
     if channel == "web":
         await customer.agent_events("closed", "csat_request")
         thanks = await customer.say('/csat_rating{"csat_score": 4}')
+    elif channel == "socketio":
+        closed, rating = await customer.listen()
+        assert closed["text"] == "Alice has resolved this conversation."
+        assert rating["quick_replies"][3]["payload"] == '/csat_rating{"csat_score": 4}'
+        thanks = await customer.say('/csat_rating{"csat_score": 4}')
     else:
         thanks = await customer.say('/csat_rating{"csat_score": 4}')
         assert any("How did we do" in r for r in thanks)
     assert thanks, thanks
     rated = await next_frame(console, "routing", "csat")
     assert rated["score"] == 4
+    # The bot is back for this customer, without asking who they are again.
+    assert any("How can I help" in r for r in await customer.say("/greet"))
     await console.close()
     await customer.close()
 
@@ -155,3 +203,65 @@ async def test_after_hours_handoff_lands_on_every_channel(client: Any, world: Co
     assert [t.number for t in handoff_tickets] == [number]
     assert str(handoff_tickets[0].status) == "solved"
     assert await router.store.tasks() == []
+
+
+async def test_a_customer_who_left_is_not_offered_live_and_keeps_the_ticket(
+        client: Any, world: ConsoleWorld) -> None:
+    """No message and no open chat for longer than ``customer_gone_seconds``: the agent who
+    signs in is not offered a chat nobody is in; the ticket says so and carries on by
+    email. When the customer writes again, they are offered live again."""
+    import asyncio
+
+    app = client.server.app
+    router = app[keys.ROUTER]
+    customer = RestCustomer()
+    await customer.start(client)
+    for text in ANGRY:
+        if any("ticket T-" in r for r in await customer.say(text)):
+            break
+    router.clock.now += 3600  # an hour of silence, then an agent signs in
+    token = await login(client, "alice")
+    console = await client.ws_connect(f"/console/ws?token={token}")
+    await next_frame(console, "hello")
+    await router.tick()
+    with pytest.raises(asyncio.TimeoutError):
+        await next_frame(console, "routing", "offered", timeout=1.5)
+    (waiting,) = await router.store.tasks()
+    assert waiting.task.gone(router.clock(), router.config.customer_gone_seconds)
+
+    from crm_core.services import tickets
+    from crm_core.unit_of_work import SqlUnitOfWork
+
+    notes = await tickets.list_comments(SqlUnitOfWork(app[keys.SESSION_FACTORY]),
+                                        waiting.task.ticket_id)
+    assert any("left the chat after waiting 60 min" in c.body for c in notes.items)
+
+    back = await customer.say("sorry, I'm back")
+    assert len(back) == 1 and "queue" in back[0]
+    await router.tick()
+    offer = await next_frame(console, "routing", "offered")
+    assert offer["task"]["sender_id"] == customer.sender
+    assert offer["task"]["customer_gone"] is False
+    await console.close()
+
+
+async def test_an_open_web_chat_counts_as_still_there(client: Any, world: ConsoleWorld) -> None:
+    """A web customer who keeps the chat open but types nothing has not left: each worker
+    stamps its open chat sockets (``routing_ctx``'s presence loop, simulated here)."""
+    app = client.server.app
+    router, hub = app[keys.ROUTER], app[keys.LIVE_CHAT]
+    customer = WebCustomer()
+    await customer.start(client)
+    for text in ANGRY:
+        if any("ticket T-" in r for r in await customer.say(text)):
+            break
+    router.clock.now += 3600
+    assert customer.sender in hub.connected_customers()
+    await router.seen(hub.connected_customers())
+    token = await login(client, "alice")
+    console = await client.ws_connect(f"/console/ws?token={token}")
+    # Offered at once on sign-in (the offer may even come before the "hello" frame).
+    offer = await next_frame(console, "routing", "offered")
+    assert offer["task"]["sender_id"] == customer.sender
+    await console.close()
+    await customer.close()

@@ -92,6 +92,10 @@ async def test_cancel_after_shipping_is_refused(client, seeded: Seeded, tmp_path
     items = await say(client, "s4", mailed_code(tmp_path))
     assert "can no longer be cancelled" in texts(items)
     items = await say(client, "s4", f'/cancel_order{{"order_number": "{seeded.ann_paid}"}}')
+    # "Are you sure?" with what the order holds, and Yes / No buttons.
+    assert f"Cancel order {seeded.ann_paid} (1 × Blue Ceramic Mug, 12.50 USD)?" in texts(items)
+    assert [b["payload"] for b in items[-1]["buttons"]] == ["/affirm", "/deny"]
+    items = await say(client, "s4", "/affirm")
     assert "is cancelled" in texts(items)
 
 
@@ -145,19 +149,35 @@ async def test_change_address_asks_for_it_and_keeps_the_order(client, seeded: Se
     await say(client, "s8", "ann@example.com")
     items = await say(client, "s8", mailed_code(tmp_path))
     assert f"new shipping address for order {seeded.ann_paid}" in texts(items)
-    # Digits in an address are not an order number.
+    # An order number is not an address; nor is an address without its country (Ann's
+    # record names none), a state or a ZIP code.
+    items = await say(client, "s8", seeded.bob_order)
+    assert "looks like an order number" in texts(items)
     items = await say(client, "s8", "12345 Main Street, Springfield")
-    assert f"Order {seeded.ann_paid} will now ship to: 12345 Main Street, Springfield" \
-        in texts(items)
+    assert "Which country" in texts(items)
+    items = await say(client, "s8", "12345 Main Street, Springfield, USA")
+    assert "I also need the state and the ZIP code" in texts(items)
+    # Digits in an address are not an order number.
+    items = await say(client, "s8", "12345 Main Street, Springfield, IL 62701, USA")
+    assert (f"Ship order {seeded.ann_paid} to 12345 Main Street, SPRINGFIELD, IL 62701, "
+            "UNITED STATES instead of 1 Old Street?") in texts(items)
+    items = await say(client, "s8", "yes please")
+    assert f"Order {seeded.ann_paid} will now ship to: 12345 Main Street, SPRINGFIELD, IL " \
+        "62701, UNITED STATES" in texts(items)
+    # A shipped order is refused before the customer types an address it cannot use.
     items = await say(client, "s8", f'/change_address{{"order_number": "{seeded.ann_shipped}"}}')
-    assert "can no longer change" not in texts(items)  # asks for the address first
-    items = await say(client, "s8", "1 New Road")
     assert "can no longer change" in texts(items)
 
 
 async def test_return_and_ticket_status(client, seeded: Seeded) -> None:
     await say(client, "s9", f'/return_refund{{"order_number": "{seeded.ann_delivered}"}}')
     items = await say(client, "s9", "ann@example.com")
+    # One item in the order: only the reason is asked, then "are you sure?".
+    assert "What's wrong with it?" in texts(items)
+    items = await say(client, "s9", "it arrived with a cracked handle")
+    assert (f"Return 1 × Blue Ceramic Mug from order {seeded.ann_delivered}, because: "
+            '"it arrived with a cracked handle"?') in texts(items)
+    items = await say(client, "s9", "/affirm")
     assert f"started a return for order {seeded.ann_delivered}" in texts(items)
     items = await say(client, "s9", "/complaint")
     number = texts(items).split("ticket ")[1].split(";")[0]

@@ -93,6 +93,8 @@ async def test_socketio_carries_the_agent_after_handoff(aiohttp_client, sqlite_u
         async with hub.agent_feed(3) as agent_feed:
             hub.open(LiveSession(sender_id="sio-live-1", conversation_id=None, task_id="t",
                                  agent_id=3, agent_name="Bo"))
+            joined = await asyncio.wait_for(widget.uttered.get(), 10)
+            assert joined == {"text": "Bo has joined the conversation."}
             await hub.post_agent_message("sio-live-1", 3, "Hello from Bo")
             said = await asyncio.wait_for(widget.uttered.get(), 10)
             assert said == {"text": "Bo: Hello from Bo"}
@@ -100,6 +102,17 @@ async def test_socketio_carries_the_agent_after_handoff(aiohttp_client, sqlite_u
                                                    "session_id": "sio-live-1"})
             heard = await agent_feed.get(timeout=10)
             assert heard.text == "thanks Bo"
+            # The agent resolves: the widget hears the end and gets the rating request.
+            hub.close("sio-live-1")
+            closed = await asyncio.wait_for(widget.uttered.get(), 10)
+            assert closed == {"text": "Bo has resolved this conversation."}
+            rating = await asyncio.wait_for(widget.uttered.get(), 10)
+            assert "How did we do" in rating["text"]
+            assert [q["payload"] for q in rating["quick_replies"]] == [
+                f'/csat_rating{{"csat_score": {n}}}' for n in range(1, 6)]
+        # (The console's resolve, which also closes the conversation in the CRM so the
+        # rating and the next message reach the bot again, is played end to end in
+        # test_after_hours_handoff.py.)
     finally:
         await widget.sio.disconnect()
 

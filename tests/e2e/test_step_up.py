@@ -91,7 +91,10 @@ async def test_cancel_needs_the_code_mailed_to_the_email_on_file(client, seeded,
     assert "isn't right" in said and "4 more tries" in said
     assert await order_status(sqlite_url, seeded.ann_paid) == "paid"
     said = await say(client, "c1", f"the code is {code}")
-    assert "code is right" in said and "is cancelled" in said
+    assert "code is right" in said and f"Cancel order {seeded.ann_paid}" in said
+    assert await order_status(sqlite_url, seeded.ann_paid) == "paid"  # not before the yes
+    said = await say(client, "c1", "/affirm")
+    assert "is cancelled" in said
     assert await order_status(sqlite_url, seeded.ann_paid) == "cancelled"
 
 
@@ -122,7 +125,9 @@ async def test_chinese_conversation_gets_the_code_in_chinese(client, seeded, smt
     assert "验证码" in said
     assert "验证码" in inbox.messages[-1].get_payload(decode=True).decode()
     said = await say(client, "c3", inbox.code_for("ann@example.com"))
-    assert "验证码正确" in said
+    assert "验证码正确" in said and f"确定取消订单 {seeded.ann_paid}" in said
+    said = await say(client, "c3", "是的")
+    assert "已取消" in said
 
 
 async def test_no_mail_server_means_no_change(aiohttp_client, sqlite_url, seeded, tmp_path,

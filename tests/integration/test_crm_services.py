@@ -355,3 +355,26 @@ async def test_over_long_or_empty_input_is_invalid_not_a_database_error(uow, pol
     conv = await conversations.start_conversation(uow, "s-1", Channel.VOICE)
     queued = await conversations.hand_off(uow, conv.id, "r" * 500, actor="bot")
     assert len(queued.handoff_reason) == 200
+
+
+async def test_a_handoff_queues_the_conversation_and_opens_its_ticket_together(
+        uow, policy) -> None:
+    """One transaction (#18): both, or neither when the ticket cannot be opened."""
+    ann = await _customer(uow)
+    conv = await conversations.get_or_start_conversation(uow, "web-h1", Channel.WEB)
+    with pytest.raises(CustomerNotFound):
+        await tickets.create_ticket(uow, policy, tickets.NewTicket(
+            customer_id=999_999, subject="Chat handoff", category="handoff",
+            conversation_id=conv.id), actor="bot", reuse_open=True, handoff_reason="asked")
+    again = await conversations.get_or_start_conversation(uow, "web-h1", Channel.WEB)
+    assert again.id == conv.id and again.status == "bot"
+    ticket = await tickets.create_ticket(uow, policy, tickets.NewTicket(
+        customer_id=ann.id, subject="Chat handoff", category="handoff",
+        conversation_id=conv.id), actor="bot", reuse_open=True, handoff_reason="asked")
+    queued = await conversations.get_or_start_conversation(uow, "web-h1", Channel.WEB)
+    assert queued.status == "queued" and queued.handoff_reason == "asked"
+    # A second handoff of the same conversation: the same ticket, still one queue entry.
+    second = await tickets.create_ticket(uow, policy, tickets.NewTicket(
+        customer_id=ann.id, subject="Chat handoff", category="handoff",
+        conversation_id=conv.id), actor="bot", reuse_open=True, handoff_reason="again")
+    assert second.id == ticket.id

@@ -142,3 +142,65 @@ def test_priority_work_gets_a_less_specialised_agent_sooner() -> None:
     novice = agent(2, skills={})
     assert plan([vip], [novice], 29, CFG) == []
     assert [d.task_id for d in plan([vip], [novice], 31, CFG)] == ["v"]
+
+
+def test_seconds_until_fit_waits_for_the_relaxation_that_lets_a_free_agent_in() -> None:
+    from routing.matching import seconds_until_fit
+
+    t = Task("t", topic="product", enqueued_at=0)
+    novice, expert = agent(1, skills={"product": 1}), agent(2, skills={"product": 3})
+    assert seconds_until_fit([expert], t, 10, CFG.matching) == 0
+    assert seconds_until_fit([novice], t, 10, CFG.matching) == 50  # level 1 from 60 s
+    assert seconds_until_fit([agent(3)], t, 10, CFG.matching) == 170  # anyone from 180 s
+    assert seconds_until_fit([agent(4, langs=("zh",))], t, 10, CFG.matching) is None
+
+
+async def test_the_wait_customers_are_told_matches_when_they_will_be_offered() -> None:
+    """A free agent without the topic's level is not "now": the estimate is the time until
+    the requirement relaxes (the 'about 1 min' told while nobody could be offered, #18)."""
+    from routing.memory import InMemoryStore
+    from routing.router import Router
+
+    now = [1000.0]
+    router = Router(InMemoryStore(), CFG, clock=lambda: now[0])
+    await router.register_agent(AgentProfile(1, skills={"product": 1}, capacity={"chat": 2}),
+                                Presence.AVAILABLE)
+    await router.enqueue(Task("t", topic="product", enqueued_at=now[0]))
+    assert (await router.position("t")).estimated_wait_seconds == 60
+    now[0] += 45
+    assert (await router.position("t")).estimated_wait_seconds == 15
+    await router.enqueue(Task("u", enqueued_at=now[0]))  # no topic: the free agent, now
+    assert (await router.position("u")).estimated_wait_seconds == 0
+
+
+async def test_a_chat_customer_who_left_is_not_offered_until_back() -> None:
+    from routing.events import EventKind
+    from routing.memory import InMemoryStore
+    from routing.router import Router
+
+    now = [1000.0]
+    router = Router(InMemoryStore(), RoutingConfig(customer_gone_seconds=300),
+                    clock=lambda: now[0])
+    heard: list = []
+
+    async def listen(event) -> None:  # noqa: ANN001
+        heard.append(event.kind)
+
+    router.events.subscribe(listen)
+    await router.enqueue(Task("chat", sender_id="s1", enqueued_at=now[0]))
+    await router.enqueue(Task("call", channel="voice", sender_id="s2", enqueued_at=now[0]))
+    now[0] += 200
+    await router.seen(["s1"])  # wrote at 1200
+    now[0] += 250  # 250 s since the last sign: still there
+    assert await router.watch_gone() == []
+    now[0] += 100
+    assert await router.watch_gone() == ["chat"]  # the call is never "gone"
+    assert await router.watch_gone() == []  # reported once
+    assert EventKind.CUSTOMER_GONE in heard
+    await router.register_agent(AgentProfile(1, capacity={"chat": 2, "voice": 1}),
+                                Presence.AVAILABLE)
+    assert [o.task.task_id for o in await router.dispatch()] == ["call"]
+    assert (await router.position("chat")).position == 0
+    assert await router.seen(["s1"]) == ["chat"]
+    assert EventKind.CUSTOMER_BACK in heard
+    assert [o.task.task_id for o in await router.dispatch()] == ["chat"]

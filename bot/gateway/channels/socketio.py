@@ -3,8 +3,9 @@
 python-socketio's ``AsyncServer`` is attached to the aiohttp app at ``/socket.io``.
 Events: ``session_request`` -> ``session_confirm`` (bare session id, room joined);
 ``user_uttered`` -> ``bot_uttered`` per text part / quick replies / image.
-After a handoff, the agent's messages reach the widget as ``bot_uttered`` texts
-("Ana: ...") and the customer's messages reach the agent (``routing.live``).
+After a handoff, the agent side reaches the widget as ``bot_uttered`` ("Ana has joined",
+"Ana: ...", "Ana has resolved", the rating request as quick replies) and the customer's
+messages reach the agent (``routing.live``).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import socketio
 from aiohttp import web
 
+from bot.dialogue.handoff import live_message
 from bot.gateway import keys
 from bot.gateway.channels.limits import REJECTED_PACKET, DepthCheckedPacket, chat_message
 from bot.gateway.channels.wire import handler, socketio_events
@@ -66,13 +69,15 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
     live: dict[str, asyncio.Task[None]] = {}
 
     async def forward_agent_side(hub: Any, session_id: str, sid: str) -> None:
+        """The agent side as ``bot_uttered``: who joined, their messages, the end of the
+        conversation and the rating request (quick replies), as on every other channel."""
         async with hub.customer_feed(session_id) as feed:
             async for event in feed:
-                wire = event.to_wire()
-                if wire.get("type") == "agent" and wire.get("text"):
-                    name = wire.get("agent_name")
-                    await sio.emit("bot_uttered", {"text": f"{name}: {wire['text']}"
-                                                   if name else wire["text"]}, room=sid)
+                message = live_message(event, "en")
+                if message is None:
+                    continue
+                for payload in socketio_events([replace(message, custom=None)]):
+                    await sio.emit("bot_uttered", payload, room=sid)
 
     @sio.on("session_request")
     async def session_request(sid: str, data: Any = None) -> None:

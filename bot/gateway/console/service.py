@@ -51,6 +51,7 @@ def task_json(state: TaskState, now: float, router: Router) -> dict[str, Any]:
             "conversation_id": task.conversation_id, "customer_id": task.customer_id,
             "sender_id": task.sender_id, "ticket_id": task.ticket_id,
             "waited_seconds": round(now - task.enqueued_at, 1),
+            "customer_gone": task.gone(now, router.config.customer_gone_seconds),
             "sla_due_in_seconds": None if task.sla_due_at is None
             else round(task.sla_due_at - now, 1),
             "priority": round(parts.total, 1),
@@ -335,6 +336,8 @@ class ConsoleService:
             if event.kind is EventKind.SLA_BREACHED:
                 await self._escalate(event.data.get("ticket_id"))
             return
+        if event.kind is EventKind.CUSTOMER_GONE:
+            await self._note_gone(event.data.get("ticket_id"), event.data.get("waited_seconds"))
         if event.agent_id is not None and event.kind in (
                 EventKind.OFFERED, EventKind.EXPIRED, EventKind.DECLINED, EventKind.REQUEUED,
                 EventKind.TRANSFERRED, EventKind.ASSIGNED):
@@ -355,6 +358,18 @@ class ConsoleService:
         if ticket_id and self._sla_policy is not None:
             await self._quietly(tickets.set_priority(
                 self._uow(), self._sla_policy(), ticket_id, Priority.URGENT, actor="system"))
+
+    async def _note_gone(self, ticket_id: int | None, waited: float | None) -> None:
+        """The customer left before anyone was free: the ticket says so, and carries on."""
+        from crm_core.services import tickets
+
+        if ticket_id:
+            minutes = round((waited or 0) / 60)
+            await self._quietly(tickets.add_comment(
+                self._uow(), ticket_id,
+                f"The customer left the chat after waiting {minutes} min, before a colleague "
+                "was free. This ticket carries on by email; if they come back to the chat "
+                "they are offered live again.", actor="system", author_type="system"))
 
     async def _tell_positions(self) -> None:
         """Every waiting customer hears their (possibly changed) position and wait."""

@@ -12,10 +12,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.gateway import keys
+
+if TYPE_CHECKING:
+    from routing.live import LiveChatHub
+    from routing.router import Router
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +81,30 @@ async def routing_ctx(app: web.Application) -> AsyncIterator[None]:
     except Exception:  # noqa: BLE001 - no schema yet (fresh install): agents load on sign-in
         log.warning("agent roster not loaded into the queue", exc_info=True)
     loop_task = asyncio.create_task(router.run(interval=1.0))
+    presence_task = asyncio.create_task(_customers_present(router, hub))
     yield
-    loop_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await loop_task
+    for task in (loop_task, presence_task):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     if settings.redis_url:
         await hub.stop()  # type: ignore[attr-defined]
     await store.close()
+
+
+async def _customers_present(router: Router, hub: LiveChatHub) -> None:
+    """Every few seconds: customers with an open chat on this worker are still there (each
+    worker stamps its own sockets; the queue store is shared)."""
+    gone_after = router.config.customer_gone_seconds
+    if gone_after is None:
+        return
+    while True:
+        await asyncio.sleep(min(30.0, gone_after / 3))
+        try:
+            if senders := hub.connected_customers():
+                await router.seen(senders)
+        except Exception:  # noqa: BLE001 - presence is advisory; routing goes on
+            log.warning("could not stamp connected customers", exc_info=True)
 
 
 def _satisfied_at_least(app: web.Application) -> int:
