@@ -260,3 +260,17 @@ class OutOfStock(RuleViolation):
     def __init__(self, sku: str, stock: int, requested: int) -> None:
         super().__init__(f"only {stock} of {sku} in stock",
                          details={"sku": sku, "stock": stock, "requested": requested})
+
+
+class DependencyUnavailable(ServiceUnavailable):
+    """The database or Redis cannot be reached right now (refused, reset, timed out);
+    ``dependency`` names which, ``retry_after`` how many seconds to wait before trying
+    again."""
+
+    code = "dependency_unavailable"
+
+    def __init__(self, dependency: str, *, retry_after: int = 5) -> None:
+        super().__init__(f"A service kefu depends on ({dependency}) is unreachable right now. "
+                         f"Try again in {retry_after} seconds.",
+                         details={"dependency": dependency, "retry_after": retry_after})
+        self.dependency, self.retry_after = dependency, retry_after

@@ -1,7 +1,9 @@
 """The one place where errors become HTTP responses: ``{"error": {code, message, details}}``.
 
 Domain errors map to 4xx by type; aiohttp's own HTTP errors keep their status but get the
-same JSON shape; anything unexpected is logged and answered 500 without a traceback.
+same JSON shape; a database or Redis that cannot be reached is a 503 with ``Retry-After``
+(``dependency_fault``); anything else unexpected is logged and answered 500 without a
+traceback. WebSocket and socket.io frames use the same mapping (``frame_error``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.gateway.faults import dependency_fault
 from crm_core import errors
 
 log = logging.getLogger(__name__)
@@ -43,9 +46,24 @@ def status_for(exc: errors.KefuError) -> int:
 
 def error_headers(exc: errors.KefuError) -> dict[str, str]:
     """Headers a domain error's response carries (``Retry-After`` of a 429)."""
-    if isinstance(exc, errors.RateLimited):
+    if isinstance(exc, errors.RateLimited | errors.DependencyUnavailable):
         return {"Retry-After": str(exc.retry_after)}
     return {}
+
+
+def frame_error(exc: Exception, where: str) -> dict[str, Any]:
+    """The error body of a WebSocket / socket.io frame that raised ``exc`` (the HTTP
+    mapping above, without a status): domain errors as they are, an unreachable
+    dependency as ``dependency_unavailable``, anything else logged as ``internal_error``."""
+    if not isinstance(exc, errors.KefuError):
+        fault = dependency_fault(exc)
+        if fault is None:
+            log.error("%s failed", where, exc_info=exc)
+            return error_body("internal_error",
+                              "Something went wrong on our side; it has been logged.")
+        log.warning("%s: %s (%s)", where, fault.message, exc)
+        exc = fault
+    return error_body(exc.code, exc.message, exc.details)
 
 
 def _http_code(status: int) -> str:
@@ -79,7 +97,12 @@ async def error_middleware(request: web.Request, handler: Any) -> web.StreamResp
                 k: v for k, v in exc.headers.items() if k.lower() in ("allow", "www-authenticate")
             },
         )
-    except Exception:  # noqa: BLE001 - the last line of defence: no traceback to the client
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+        fault = dependency_fault(exc)
+        if fault is not None:
+            log.warning("%s %s: %s (%s)", request.method, request.path, fault.message, exc)
+            return web.json_response(error_body(fault.code, fault.message, fault.details),
+                                     status=503, headers=error_headers(fault))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response(
             error_body("internal_error", "Something went wrong on our side; it has been logged."),
