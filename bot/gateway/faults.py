@@ -47,8 +47,27 @@ def _dependency(exc: BaseException) -> str | None:
     if _is_asyncpg_connection_error(exc):
         return "database"
     if isinstance(exc, ConnectionError | socket.gaierror):
-        return "network"  # a driver's socket refused or reset before any wrapping
+        # A driver's socket refused or reset before any wrapping (asyncpg's connect):
+        # which driver it was is in the traceback.
+        return _raised_inside(exc)
     return None
+
+
+_DRIVERS = (("sqlalchemy", "database"), ("asyncpg", "database"), ("aiosqlite", "database"),
+            ("redis", "redis"), ("limits", "redis"))
+
+
+def _raised_inside(exc: BaseException) -> str | None:
+    """The dependency whose driver code ``exc`` was raised in (innermost frame wins)."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        for prefix, dependency in _DRIVERS:
+            if module == prefix or module.startswith(prefix + "."):
+                found = dependency
+        tb = tb.tb_next
+    return found
 
 
 def _is_asyncpg_connection_error(exc: BaseException) -> bool:
