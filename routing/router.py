@@ -196,10 +196,14 @@ class Router:
         return await self._require(task_id)
 
     async def decline(self, task_id: str, agent_id: int) -> None:
-        """The agent declines: back to the queue, offered to someone else next round."""
-        if not await self.store.release(task_id, agent_id, self.clock(), decline=True):
+        """The agent declines: back to the queue, offered to someone else next round; the
+        agent gets no new offer for a while (``config.offer_backoff``), so a console that
+        declines everything does not spin the queue."""
+        now = self.clock()
+        if not await self.store.release(task_id, agent_id, now, decline=True):
             await self._require(task_id)
             raise OfferNotHeld(task_id, agent_id)
+        await self.store.note_refusal(agent_id, now)
         await self.events.publish(RoutingEvent(EventKind.DECLINED, task_id, agent_id))
 
     async def complete(self, task_id: str, agent_id: int | None = None) -> TaskState:
