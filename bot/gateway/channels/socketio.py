@@ -22,6 +22,7 @@ from bot.gateway.channels.limits import REJECTED_PACKET, DepthCheckedPacket, cha
 from bot.gateway.channels.wire import handler, socketio_events
 from bot.gateway.client_ip import client_ip
 from bot.gateway.errors import error_body, frame_error
+from bot.gateway.origins import policy_of
 from bot.gateway.ratelimit import check_chat
 from bot.inputs import InputLimits, check_sender
 from crm_core.errors import InvalidInput, SessionMismatch
@@ -57,8 +58,11 @@ def bound_session(saved: dict[str, Any], asked: Any) -> str:
 
 def attach_socketio(app: web.Application) -> socketio.AsyncServer:
     """Create the socket.io server on ``app`` and register the Rasa events."""
-    # Like Rasa: no CORS check, the widget is meant to be embedded on other sites.
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[],
+    # The widget may be embedded on the sites listed in KEFU_CORS_ORIGINS, no others
+    # (bot/gateway/origins.py); engine.io answers CORS for those and refuses the rest.
+    sio = socketio.AsyncServer(async_mode="aiohttp",
+                               cors_allowed_origins=policy_of(app).engineio_check,
+                               cors_credentials=False,
                                serializer=DepthCheckedPacket)  # JSON depth-limited
     sio.attach(app, socketio_path="socket.io")
     limits = InputLimits.from_settings(app[keys.SETTINGS])
