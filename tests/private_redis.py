@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from tests.conftest import _service_missing
 
 
 def free_port() -> int:
@@ -28,8 +28,9 @@ class PrivateRedis:
 
     def __init__(self, data_dir: Path) -> None:
         binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        if binary is None:  # fails with CI=true, skips elsewhere (conftest's policy)
+            _service_missing("redis-server (apt-get install redis-server)",
+                             FileNotFoundError("not on PATH"))
         self.binary, self.dir, self.port = binary, data_dir, free_port()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen[bytes] | None = None
