@@ -26,13 +26,14 @@ def free_port() -> int:
 class PrivateRedis:
     """``start()``, ``kill()`` (SIGKILL), ``start()`` again on the same port and data."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, persistent: bool = True) -> None:
         binary = shutil.which("redis-server")
         if binary is None:  # fails with CI=true, skips elsewhere (conftest's policy)
             _service_missing("redis-server (apt-get install redis-server)",
                              FileNotFoundError("not on PATH"))
         self.binary, self.dir, self.port = binary, data_dir, free_port()
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.persistent = persistent  # False: a restart comes back empty
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -44,7 +45,8 @@ class PrivateRedis:
         """Start the server and wait until it answers PING."""
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
-             str(self.dir), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+             str(self.dir), "--save", "", "--appendonly", "yes" if self.persistent else "no",
+             "--appendfsync", "always",
              "--protected-mode", "no", "--logfile", str(self.dir / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout

@@ -96,3 +96,31 @@ async def test_offers_and_messages_resume_after_a_redis_restart(
     assert said["text"] == "Sorry about that"
     for ws in (console, first, second):
         await ws.close()
+
+
+async def test_offers_resume_after_redis_comes_back_empty(
+        aiohttp_client: Any, sqlite_url: str, world: ConsoleWorld, tmp_path: Path,
+        nlu_model_dir: Path) -> None:
+    """A Redis without persistence forgets the queue: the signed-in agents are put back."""
+    server = PrivateRedis(tmp_path / "volatile", persistent=False)
+    server.start()
+    try:
+        app = console_app(sqlite_url, tmp_path / "data", nlu_model_dir, server.url)
+        client = await aiohttp_client(app)
+        console = await client.ws_connect(
+            f"/console/ws?token={await login(client, 'alice')}")
+        await next_frame(console, "hello")
+        await console.send_json({"type": "ping"})  # the console's sign-in is done
+        await next_frame(console, "pong")
+        server.kill()
+        server.start()
+        restarted = asyncio.get_running_loop().time()
+        chat = await ask_for_a_human(client)
+        await next_frame(console, "routing", "offered", timeout=5)
+        resumed = asyncio.get_running_loop().time() - restarted
+        assert resumed < 5
+        print(f"offers resumed {resumed:.2f} s after Redis came back empty")
+        for ws in (console, chat):
+            await ws.close()
+    finally:
+        server.kill()

@@ -155,6 +155,25 @@ async def test_declining_agent_backs_off_exponentially_until_it_accepts(
     assert [o.task.task_id for o in await router.dispatch()] == ["b"]
 
 
+async def test_agents_are_registered_again_when_the_store_forgets_them(
+        router: Router, backend_url: str | None) -> None:
+    await online(router, 1)
+    await router.register_agent(profile(2))  # known here, but offline
+    await router.set_presence(1, Presence.AWAY)
+    await router.set_presence(1, Presence.AVAILABLE)
+    if backend_url is None:  # what a Redis restarted without persistence does
+        router.store._agents.clear()  # noqa: SLF001
+    else:
+        await router.store._redis.flushdb()  # noqa: SLF001
+    assert await router.store.agents() == []
+    assert await router.restore_roster() == [1]
+    assert (await router.store.agent(1)).presence is Presence.AVAILABLE
+    await router.enqueue(Task("a"))
+    (offer,) = await router.dispatch()
+    assert offer.agent_id == 1
+    assert await router.restore_roster() == []  # nothing missing any more
+
+
 async def test_skills_route_to_the_right_agent(router: Router) -> None:
     await online(router, 1, languages=frozenset({"en"}), skills={"billing": 3})
     await online(router, 2, languages=frozenset({"en", "zh"}), skills={"billing": 1})
