@@ -21,6 +21,7 @@ ENV_PREFIX = "KEFU_"
 ENV_DATABASE_URL = "KEFU_DATABASE_URL"
 ENV_REDIS_URL = "KEFU_REDIS_URL"
 ENV_SECRET_KEY = "KEFU_SECRET_KEY"
+ENV_CORS_ORIGINS = "KEFU_CORS_ORIGINS"
 
 
 class Settings(BaseSettings):
@@ -128,6 +129,10 @@ class Settings(BaseSettings):
                                      description="Largest Rasa REST webhook body (413 beyond).")
     max_api_body_bytes: int = Field(default=1_048_576, ge=1024, le=8 * 1024 * 1024,
                                     description="Largest REST API JSON body (413 beyond).")
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Origins of other sites whose pages may embed the chat "
+        "widget (comma-separated, e.g. https://shop.example.com): REST webhook preflight "
+        "and CORS headers, socket.io and WebSocket handshakes. Empty: same origin only.")
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="CIDRs of reverse proxies whose X-Forwarded-For names the "
         "client (comma-separated); empty: the peer address is the client.")
@@ -236,6 +241,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{value!r} is not a rate limit such as '60/minute;600/hour'"
                                  ) from exc
         return value.strip()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        from bot.gateway.origins import normalise_origin
+
+        if isinstance(value, str):
+            value = [p for p in value.split(",") if p.strip()]
+        return tuple(normalise_origin(str(v)) for v in value or ())  # type: ignore[union-attr]
 
     @field_validator("action_packages", mode="before")
     @classmethod

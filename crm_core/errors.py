@@ -287,3 +287,17 @@ class AddressInvalid(InvalidInput):
         self.missing = missing
         self.invalid = invalid
         self.country = country
+
+
+class DependencyUnavailable(ServiceUnavailable):
+    """The database or Redis cannot be reached right now (refused, reset, timed out);
+    ``dependency`` names which, ``retry_after`` how many seconds to wait before trying
+    again."""
+
+    code = "dependency_unavailable"
+
+    def __init__(self, dependency: str, *, retry_after: int = 5) -> None:
+        super().__init__(f"A service kefu depends on ({dependency}) is unreachable right now. "
+                         f"Try again in {retry_after} seconds.",
+                         details={"dependency": dependency, "retry_after": retry_after})
+        self.dependency, self.retry_after = dependency, retry_after

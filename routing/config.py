@@ -85,6 +85,21 @@ class PriorityWork(_Strict):
         return None if steps is None else _check_steps(steps)
 
 
+class OfferBackoff(_Strict):
+    """How long an agent who declined an offer gets no new one: ``base_seconds``
+    after the first refusal in a row, doubling with each further one up to
+    ``max_seconds``; an accepted offer starts the count again. 0 turns it off."""
+
+    base_seconds: float = Field(default=2.0, ge=0)
+    max_seconds: float = Field(default=60.0, ge=0)
+
+    def pause_after(self, refusals: int) -> float:
+        """Seconds without offers after ``refusals`` refusals in a row."""
+        if refusals <= 0 or self.base_seconds <= 0:
+            return 0.0
+        return min(self.max_seconds, self.base_seconds * 2.0 ** min(refusals - 1, 30))
+
+
 class RoutingConfig(_Strict):
     """Everything the router and the simulator need to know about the policy."""
 
@@ -94,6 +109,7 @@ class RoutingConfig(_Strict):
     matching: MatchingRules = MatchingRules()
     priority_work: PriorityWork = PriorityWork()
     offer_timeout_seconds: float = Field(default=30.0, gt=0)
+    offer_backoff: OfferBackoff = OfferBackoff()
     first_response_seconds: dict[str, float] = Field(
         default_factory=lambda: {"standard": 300, "silver": 240, "gold": 180, "vip": 60})
     average_handle_seconds: dict[str, float] = Field(

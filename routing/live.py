@@ -22,7 +22,7 @@ handed a conversation to the queue, the chat channel should:
 
 Agent consoles use ``agent_feed(agent_id)`` and ``post_agent_message``. ``LiveChatHub`` is
 in-process (one worker); ``routing.live_redis.RedisLiveChatHub`` has the same methods and
-fans out through Redis pub/sub when several workers serve the customers and the agents.
+fans out through a Redis stream when several workers serve the customers and the agents.
 """
 
 from __future__ import annotations

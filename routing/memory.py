@@ -97,7 +97,18 @@ class InMemoryStore:
         if state is None or state.status is not TaskStatus.OFFERED or state.agent_id != agent_id:
             return False
         self._tasks[task_id] = replace(state, status=TaskStatus.ASSIGNED, offer_expires_at=None)
+        agent = self._agents.get(agent_id)
+        if agent is not None and agent.refusals:
+            self._agents[agent_id] = replace(agent, refusals=0)
         return True
+
+    async def note_refusal(self, agent_id: int, now: float) -> int:
+        """Count one more refusal in a row."""
+        agent = self._agents.get(agent_id)
+        if agent is None:
+            return 0
+        self._agents[agent_id] = replace(agent, refusals=agent.refusals + 1, refused_at=now)
+        return agent.refusals + 1
 
     async def release(self, task_id: str, agent_id: int, now: float, *, decline: bool = False,
                       only_if_expired: bool = False) -> bool:

@@ -6,6 +6,7 @@ Presence values match ``crm_core.domain.Presence`` so the CRM's value converts d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -141,6 +142,13 @@ class AgentState:
     presence: Presence = Presence.OFFLINE
     load: dict[str, int] = field(default_factory=dict)
     last_activity: float = 0.0
+    refusals: int = 0          # offers declined in a row (reset by an accept)
+    refused_at: float = 0.0    # when the last of them was
+
+    def offers_paused_until(self, pause_after: Callable[[int], float]) -> float:
+        """When this agent may be offered work again (``pause_after(refusals)`` seconds
+        after the last refusal; 0 when never refused)."""
+        return self.refused_at + pause_after(self.refusals) if self.refusals else 0.0
 
     @property
     def agent_id(self) -> int:

@@ -45,7 +45,9 @@ def plan(tasks: Sequence[TaskState], agents: Sequence[AgentState], now: float,
     10k tasks and 500 agents stays fast (~0.08 s). Under ``kefu``, regular work leaves the
     last ``priority_work.reserved_slots`` free slots of a channel kind to priority work.
     """
-    ordered = sorted((a for a in agents if a.presence is Presence.AVAILABLE),
+    pause = config.offer_backoff.pause_after
+    ordered = sorted((a for a in agents if a.presence is Presence.AVAILABLE
+                      and a.offers_paused_until(pause) <= now),  # backing off after refusals
                      key=lambda a: (a.last_activity, a.agent_id))
     kinds = {kind for a in ordered for kind in a.profile.capacity}
     free_slots = {kind: sum(a.free(kind) for a in ordered) for kind in kinds}

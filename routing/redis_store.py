@@ -38,13 +38,21 @@ redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return 1
 """
 
-# KEYS: task, offers; ARGV: task_id, agent_id
+# KEYS: task, offers, agent; ARGV: task_id, agent_id
 _ACCEPT = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'offered' then return 0 end
 if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'assigned', 'expires', '')
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], 'refusals', 0)
 return 1
+"""
+
+# KEYS: agent; ARGV: now
+_REFUSAL = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'refused_at', ARGV[1])
+return redis.call('HINCRBY', KEYS[1], 'refusals', 1)
 """
 
 # KEYS: task, agent, agent_tasks, waiting, offers
@@ -153,6 +161,7 @@ class RedisStore:
         self._transfer = self._redis.register_script(_TRANSFER)
         self._add = self._redis.register_script(_ADD)
         self._waiting = self._redis.register_script(_WAITING)
+        self._refusal = self._redis.register_script(_REFUSAL)
 
     def _task(self, task_id: str) -> str:
         return f"{self._p}:task:{task_id}"
@@ -265,9 +274,13 @@ class RedisStore:
 
     async def accept(self, task_id: str, agent_id: int) -> bool:
         """Offered to this agent -> assigned."""
-        done = await self._accept(keys=[self._task(task_id), f"{self._p}:offers"],
-                                  args=[task_id, agent_id])
+        done = await self._accept(keys=[self._task(task_id), f"{self._p}:offers",
+                                        self._agent(agent_id)], args=[task_id, agent_id])
         return done == 1
+
+    async def note_refusal(self, agent_id: int, now: float) -> int:
+        """Count one more refusal in a row (atomically, whichever worker saw it)."""
+        return int(await self._refusal(keys=[self._agent(agent_id)], args=[now]))
 
     async def release(self, task_id: str, agent_id: int, now: float, *, decline: bool = False,
                       only_if_expired: bool = False) -> bool:
@@ -321,7 +334,9 @@ def _agent_state(raw: dict[str, str]) -> AgentState:
     profile = AgentProfile.from_dict(json.loads(raw["profile"]))
     load = {k[5:]: int(v) for k, v in raw.items() if k.startswith("load:")}
     return AgentState(profile=profile, presence=Presence(raw.get("presence", "offline")),
-                      load=load, last_activity=float(raw.get("last") or 0))
+                      load=load, last_activity=float(raw.get("last") or 0),
+                      refusals=int(raw.get("refusals") or 0),
+                      refused_at=float(raw.get("refused_at") or 0))
 
 
 @lru_cache(maxsize=65_536)

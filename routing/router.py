@@ -60,18 +60,25 @@ class Router:
         # Which SLA level each waiting task was last told about (per worker, in memory).
         self._sla_seen: dict[str, EventKind] = {}
         self._gone_seen: set[str] = set()  # waiting tasks already reported as gone
+        # Agents this worker made known, with their last presence: put back when the store
+        # forgot them (a Redis that restarted without persistence).
+        self._roster: dict[int, tuple[AgentProfile, Presence]] = {}
 
     # --- agents ----------------------------------------------------------------------
     async def register_agent(self, profile: AgentProfile,
                              presence: Presence | None = None) -> None:
         """Make an agent known (skills, languages, capacity), optionally setting presence."""
         await self.store.put_agent(profile)
+        known = self._roster.get(profile.agent_id)
+        self._roster[profile.agent_id] = (profile, known[1] if known else Presence.OFFLINE)
         if presence is not None:
             await self.set_presence(profile.agent_id, presence)
 
     async def set_presence(self, agent_id: int, presence: Presence) -> list[str]:
         """Change presence; going offline puts the agent's tasks back in the queue."""
         now = self.clock()
+        if agent_id in self._roster:
+            self._roster[agent_id] = (self._roster[agent_id][0], presence)
         held = await self.store.set_presence(agent_id, presence, now)
         requeued: list[str] = []
         if presence is Presence.OFFLINE:
@@ -214,11 +221,26 @@ class Router:
         Redis, one leads each round and the others skip it."""
         while True:
             try:
+                await self.restore_roster()
                 if await self.store.lead_round(interval * 0.9):
                     await self.tick()
             except Exception:  # noqa: BLE001 - keep routing alive; the error is logged
                 log.exception("routing tick failed")
             await asyncio.sleep(interval)
+
+    async def restore_roster(self) -> list[int]:
+        """Put back the signed-in agents of this worker that the store no longer knows (a
+        Redis restarted empty), with their last presence, so offers resume; returns them."""
+        restored: list[int] = []
+        for agent_id, (profile, presence) in list(self._roster.items()):
+            if presence is Presence.OFFLINE or await self.store.agent(agent_id) is not None:
+                continue
+            await self.store.put_agent(profile)
+            await self.store.set_presence(agent_id, presence, self.clock())
+            restored.append(agent_id)
+        if restored:
+            log.warning("queue store had forgotten agents %s: registered again", restored)
+        return restored
 
     # --- agent actions -----------------------------------------------------------------
     async def accept(self, task_id: str, agent_id: int) -> TaskState:
@@ -230,10 +252,14 @@ class Router:
         return await self._require(task_id)
 
     async def decline(self, task_id: str, agent_id: int) -> None:
-        """The agent declines: back to the queue, offered to someone else next round."""
-        if not await self.store.release(task_id, agent_id, self.clock(), decline=True):
+        """The agent declines: back to the queue, offered to someone else next round; the
+        agent gets no new offer for a while (``config.offer_backoff``), so a console that
+        declines everything does not spin the queue."""
+        now = self.clock()
+        if not await self.store.release(task_id, agent_id, now, decline=True):
             await self._require(task_id)
             raise OfferNotHeld(task_id, agent_id)
+        await self.store.note_refusal(agent_id, now)
         await self.events.publish(RoutingEvent(EventKind.DECLINED, task_id, agent_id))
 
     async def complete(self, task_id: str, agent_id: int | None = None) -> TaskState:

@@ -69,6 +69,10 @@ class QueueStore(Protocol):
                       only_if_expired: bool = False) -> bool:
         """Offered/assigned to this agent -> waiting again (remember a decline)."""
 
+    async def note_refusal(self, agent_id: int, now: float) -> int:
+        """The agent declined an offer: count it (``accept`` resets the count);
+        returns the refusals in a row."""
+
     async def due_offers(self, now: float) -> list[tuple[str, int]]:
         """(task, agent) of offers whose reservation has expired."""
 

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.gateway import keys
 from bot.gateway.api import setup_api
-from bot.gateway.errors import error_middleware
+from bot.gateway.errors import error_middleware, setup_errors
 from bot.gateway.edge import edge_middleware
 from bot.gateway.ratelimit import setup_rate_limits
 from bot.settings import Settings
@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[error_middleware, edge_middleware],
                           client_max_size=8 * 1024 * 1024)
     app[keys.SETTINGS] = settings
+    setup_errors(app)  # errors after a WebSocket upgrade close it instead (errors.py)
     setup_rate_limits(app)  # per-client limits (bot/gateway/ratelimit.py)
     from bot.gateway.headers import setup_security_headers
 

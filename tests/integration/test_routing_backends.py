@@ -123,9 +123,55 @@ async def test_decline_goes_to_someone_else_first(router: Router) -> None:
     assert second.agent_id != offer.agent_id
     await router.decline("a", second.agent_id)
     assert (await router.store.get("a")).declined_by == {1, 2}
+    assert await router.dispatch() == []  # both just declined: they back off a moment
     # Everyone able declined: the customer is not stranded, it is offered again.
+    router.clock.now += router.config.offer_backoff.base_seconds
     (third,) = await router.dispatch()
     assert third.agent_id in (1, 2)
+
+
+async def test_declining_agent_backs_off_exponentially_until_it_accepts(
+        router: Router) -> None:
+    await online(router, 1, capacity={"chat": 1})
+    await router.enqueue(Task("a"))
+    base = router.config.offer_backoff.base_seconds
+    start = router.clock.now
+    for refusals, pause in ((1, base), (2, 2 * base), (3, 4 * base)):
+        (offer,) = await router.dispatch()
+        await router.decline("a", offer.agent_id)
+        assert (await router.store.agent(1)).refusals == refusals
+        router.clock.now += pause - 0.1
+        assert await router.dispatch() == []  # still backing off
+        router.clock.now += 0.1
+    (offer,) = await router.dispatch()
+    assert router.clock.now - start == pytest.approx(7 * base)
+    await router.accept("a", 1)
+    assert (await router.store.agent(1)).refusals == 0  # an accept starts over
+    await router.complete("a", 1)
+    await router.enqueue(Task("b"))
+    (offer,) = await router.dispatch()
+    await router.decline("b", 1)
+    router.clock.now += base
+    assert [o.task.task_id for o in await router.dispatch()] == ["b"]
+
+
+async def test_agents_are_registered_again_when_the_store_forgets_them(
+        router: Router, backend_url: str | None) -> None:
+    await online(router, 1)
+    await router.register_agent(profile(2))  # known here, but offline
+    await router.set_presence(1, Presence.AWAY)
+    await router.set_presence(1, Presence.AVAILABLE)
+    if backend_url is None:  # what a Redis restarted without persistence does
+        router.store._agents.clear()  # noqa: SLF001
+    else:
+        await router.store._redis.flushdb()  # noqa: SLF001
+    assert await router.store.agents() == []
+    assert await router.restore_roster() == [1]
+    assert (await router.store.agent(1)).presence is Presence.AVAILABLE
+    await router.enqueue(Task("a"))
+    (offer,) = await router.dispatch()
+    assert offer.agent_id == 1
+    assert await router.restore_roster() == []  # nothing missing any more
 
 
 async def test_skills_route_to_the_right_agent(router: Router) -> None:

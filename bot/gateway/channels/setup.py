@@ -7,6 +7,7 @@ from aiohttp import web
 
 from bot.gateway.channels import page, rest, websocket
 from bot.gateway.channels.socketio import attach_socketio
+from bot.gateway.origins import setup_widget_cors
 
 
 def setup_channels(app: web.Application) -> None:
@@ -15,3 +16,4 @@ def setup_channels(app: web.Application) -> None:
     websocket.add_routes(app)
     attach_socketio(app)
     page.add_routes(app)
+    setup_widget_cors(app)  # preflight + CORS for KEFU_CORS_ORIGINS on the REST webhook

@@ -24,10 +24,11 @@ from bot.gateway import keys
 from bot.gateway.channels.limits import REJECTED_PACKET, DepthCheckedPacket, chat_message
 from bot.gateway.channels.wire import handler, socketio_events
 from bot.gateway.client_ip import client_ip
-from bot.gateway.errors import error_body
+from bot.gateway.errors import error_body, frame_error
+from bot.gateway.origins import policy_of
 from bot.gateway.ratelimit import check_chat
 from bot.inputs import InputLimits, check_sender
-from crm_core.errors import InvalidInput, KefuError, SessionMismatch
+from crm_core.errors import InvalidInput, SessionMismatch
 
 log = logging.getLogger(__name__)
 CHANNEL = "socketio"
@@ -60,8 +61,11 @@ def bound_session(saved: dict[str, Any], asked: Any) -> str:
 
 def attach_socketio(app: web.Application) -> socketio.AsyncServer:
     """Create the socket.io server on ``app`` and register the Rasa events."""
-    # Like Rasa: no CORS check, the widget is meant to be embedded on other sites.
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=[],
+    # The widget may be embedded on the sites listed in KEFU_CORS_ORIGINS, no others
+    # (bot/gateway/origins.py); engine.io answers CORS for those and refuses the rest.
+    sio = socketio.AsyncServer(async_mode="aiohttp",
+                               cors_allowed_origins=policy_of(app).engineio_check,
+                               cors_credentials=False,
                                serializer=DepthCheckedPacket)  # JSON depth-limited
     sio.attach(app, socketio_path="socket.io")
     limits = InputLimits.from_settings(app[keys.SETTINGS])
@@ -111,9 +115,10 @@ def attach_socketio(app: web.Application) -> socketio.AsyncServer:
                                    client=client_ip(request) if request is not None else None)
             await check_chat(app, request)
             replies = await handler(app).handle(message)
-        except KefuError as exc:
-            await sio.emit("error", error_body(exc.code, exc.message, exc.details), room=sid)
-            await sio.emit("bot_uttered", {"text": exc.message}, room=sid)
+        except Exception as exc:  # noqa: BLE001 - mapped once, in bot/gateway/errors.py
+            body = frame_error(exc, "socket.io user_uttered")
+            await sio.emit("error", body, room=sid)
+            await sio.emit("bot_uttered", {"text": body["error"]["message"]}, room=sid)
             return
         for payload in socketio_events(replies):
             await sio.emit("bot_uttered", payload, room=session_id)

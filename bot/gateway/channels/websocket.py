@@ -30,11 +30,11 @@ from bot.gateway import keys
 from bot.gateway.channels.limits import with_client
 from bot.gateway.channels.wire import handler, ws_message
 from bot.gateway.client_ip import client_ip
-from bot.gateway.errors import error_body
+from bot.gateway.errors import frame_error
 from bot.gateway.ratelimit import check_chat, check_frame
 from bot.inputs import InputLimits, check_metadata, check_text, loads
 from bot.messages import UserMessage
-from crm_core.errors import InvalidInput, KefuError, SessionMismatch
+from crm_core.errors import InvalidInput, SessionMismatch
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
@@ -156,13 +156,8 @@ class ChatSession:
             else:
                 raise InvalidInput(f"unknown frame type {kind!r}",
                                    details={"allowed": ["hello", "message", "csat", "ping"]})
-        except KefuError as exc:
-            await self.ws.send_json({"type": "error", **error_body(exc.code, exc.message,
-                                                                   exc.details)})
-        except Exception:  # noqa: BLE001 - keep the connection, log the trace
-            log.exception("chat frame failed")
-            await self.ws.send_json({"type": "error", **error_body(
-                "internal_error", "Something went wrong on our side; it has been logged.")})
+        except Exception as exc:  # noqa: BLE001 - keep the connection; mapped in errors.py
+            await self.ws.send_json({"type": "error", **frame_error(exc, "chat frame")})
 
 
 async def chat_ws(request: web.Request) -> web.WebSocketResponse:

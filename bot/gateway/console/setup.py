@@ -1,7 +1,7 @@
 """Wire the queue and the console into the app: ``setup_console(app)``.
 
 One cleanup_ctx builds the router (Redis backend when ``redis_url`` is set, else
-in-process), the live-chat hub (Redis pub/sub with ``redis_url``), the console service and ``QueueHandoff`` at
+in-process), the live-chat hub (a Redis stream with ``redis_url``), the console service and ``QueueHandoff`` at
 ``keys.HANDOFF_SINK``, and runs the routing loop (offer timeouts, dispatch) in the
 background.
 """

@@ -24,7 +24,7 @@ from aiohttp import WSMsgType, web
 
 from bot.gateway import keys
 from bot.gateway.auth import Principal, current_principal, require_role, secured
-from bot.gateway.errors import error_body
+from bot.gateway.errors import error_body, frame_error
 from crm_core.domain.enums import AgentRole
 from crm_core.errors import InvalidInput, KefuError, Unauthenticated
 
@@ -241,10 +241,9 @@ async def _ws_frame(ws: web.WebSocketResponse, service: Any, principal: Principa
     except KefuError as exc:
         await ws.send_json({"type": "error", "request": request_type,
                             **error_body(exc.code, exc.message, exc.details)})
-    except Exception:  # noqa: BLE001 - keep the console connected; the trace is logged
-        log.exception("console frame failed")
-        await ws.send_json({"type": "error", "request": request_type, **error_body(
-            "internal_error", "Something went wrong on our side; it has been logged.")})
+    except Exception as exc:  # noqa: BLE001 - keep the console connected; errors.py maps it
+        await ws.send_json({"type": "error", "request": request_type,
+                            **frame_error(exc, "console frame")})
 
 
 def add_routes(app: web.Application) -> None:
