@@ -128,7 +128,8 @@ async def simulate_day(policy: str, agents: int = 20, seed: int = 7,
     but answers missed offers and relaxes requirements later.
     """
     base = config or RoutingConfig()
-    cfg = base.model_copy(update={"policy": policy})
+    # Simulated customers abandon by their own patience model; none "leaves" silently.
+    cfg = base.model_copy(update={"policy": policy, "customer_gone_seconds": None})
     rng = random.Random(seed)
     customers = make_customers(rng, daily_volume)
     profiles = make_agents(rng, agents)

@@ -34,7 +34,9 @@ async def test_concurrent_claims_of_one_task_have_one_winner(redis_url: str) -> 
 
 
 async def test_many_workers_dispatching_never_double_assign(redis_url: str) -> None:
-    workers = [Router(RedisStore(redis_url, prefix=PREFIX), RoutingConfig()) for _ in range(6)]
+    # Tasks are stamped as queued long ago: no customer counts as gone in this test.
+    config = RoutingConfig(customer_gone_seconds=None)
+    workers = [Router(RedisStore(redis_url, prefix=PREFIX), config) for _ in range(6)]
     try:
         setup = workers[0]
         for agent_id in range(40):
