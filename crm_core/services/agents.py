@@ -107,10 +107,10 @@ async def authenticate(uow: UnitOfWork, email: str, password: str, *,
     (``login_guard``): over the limit, ``LoginLocked`` (429) and no password is checked.
     argon2 runs in a thread, outside any transaction, so sign-ins never stall chat."""
     policy = policy or LoginPolicy()
+    await login_guard.refuse_if_locked(uow, email)
     async with uow:
         agent = await uow.agents.get_by_email(email)
     agent_id = agent.id if agent is not None else None
-    await login_guard.refuse_if_locked(uow, email, agent_id)
     try:
         await asyncio.to_thread(_HASHER.verify,
                                 agent.password_hash if agent else _DUMMY_HASH, password)

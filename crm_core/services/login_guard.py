@@ -6,14 +6,18 @@
 locked, no password is checked (so a flood costs no argon2 time and a right guess proves
 nothing) and the answer is ``LoginLocked`` (429 with ``Retry-After``), the same whether or
 not the email belongs to an agent. A correct password outside a lockout clears the count.
-Failures, lockouts and refusals are audited (entity "login", the key's hash prefix as id,
-the agent's id when the email is theirs), never the email itself.
+Failures and lockouts are audited (entity "login", the key's hash prefix as id, the
+agent's id when the email is theirs), never the email itself. Refusals while locked are
+not written: that check is one indexed read, so a flood of them costs neither argon2 time
+nor database writes (an attacker could otherwise grow the audit log without bound); the
+``login.locked`` entry says when the lockout began and how long it lasts.
 
 The per-client side is the sign-in rate limit of the gateway (``bot.gateway.ratelimit``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +27,7 @@ from crm_core.services import audit, lockout
 from crm_core.unit_of_work import UnitOfWork
 
 ACCOUNT = "agent_login"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +53,14 @@ def account_key(email: str) -> tuple[str, str]:
     return ACCOUNT, lockout.key_hash(ACCOUNT, email.strip().lower())
 
 
-async def refuse_if_locked(uow: UnitOfWork, email: str, agent_id: int | None) -> None:
-    """``LoginLocked`` (audited) while the account is locked out; a read, no lock taken."""
-    key = account_key(email)
-    now = utcnow()
+async def refuse_if_locked(uow: UnitOfWork, email: str) -> None:
+    """``LoginLocked`` while the account is locked out; one read, nothing written."""
     async with uow:
-        wait = lockout.retry_after(await uow.identity_guards.get_many([key]), now)
-        if wait is None:
-            return
-        audit.record(uow, audit.SYSTEM, "login.refused_locked", "login", key[1][:16],
-                     {"agent_id": agent_id, "retry_after": wait})
-        await uow.commit()
+        wait = lockout.retry_after(await uow.identity_guards.get_many([account_key(email)]),
+                                   utcnow())
+    if wait is None:
+        return
+    log.info("sign-in refused: account locked for %s s more", wait)
     raise LoginLocked("Too many failed sign-ins for this account; try again later.",
                       retry_after=wait)
 

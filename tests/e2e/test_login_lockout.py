@@ -2,7 +2,8 @@
 and PostgreSQL: 300 wrong passwords for one account (from "many addresses": the
 per-client limit is opened up here) are locked after 5, with 429 ``login_locked`` and
 ``Retry-After``; the right password is refused too while locked; other accounts sign in;
-every failure, lockout and refusal is audited without the email."""
+every failure and the lockout are audited without the email; refusals while locked write
+nothing (so a flood cannot grow the audit log)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ async def test_three_hundred_wrong_passwords_lock_the_account_after_five(
     actions = [e.action for e in entries]
     assert actions.count("login.failed") == LIMIT
     assert actions.count("login.locked") == 1
-    assert actions.count("login.refused_locked") == ATTEMPTS - LIMIT + 1
+    assert len(actions) == LIMIT + 1
     assert all("agent@kefu.test" not in str(e.details) + e.entity_id for e in entries)
     assert {e.details.get("agent_id") for e in entries} == {api.world.agents["agent"]}
 
