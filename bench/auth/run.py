@@ -6,8 +6,10 @@ seeded SQLite file (``tests.e2e.api_world.seed``: agents of each role, three cus
 The per-client limits are off (``KEFU_RATE_LIMIT_LOGIN=''`` and ``_CHAT``, ``_API``) so
 the flood is as if it came from many addresses and only the per-account lockout is left.
 
-* chat p50/p90: ``--chats`` sequential "hello" posts to the REST webhook, idle, then while
-  ``--flooders`` clients post wrong passwords as fast as they can, (a) all for one account
+* chat p50/p90: ``--chats`` sequential "hello" posts to the REST webhook, idle, then for
+  ``--seconds`` each (as many sequential posts as fit) while
+  ``--flooders`` clients post wrong passwords (``--rate`` a second each; 0: as fast as
+  they are answered), (a) all for one account
   (locked after N: no argon2 after that) and (b) each for a new email (an argon2 check on
   every try: the worst case the lockout cannot stop, bounded in production by the
   per-client limit).
@@ -62,10 +64,15 @@ def pct(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def chat_latencies(http: aiohttp.ClientSession, base: str, n: int) -> list[float]:
-    """Seconds per "hello" to the webhook, ``n`` in a row (one new sender each)."""
-    out = []
-    for i in range(n):
+async def chat_latencies(http: aiohttp.ClientSession, base: str, n: int,
+                         seconds: float = 0.0) -> list[float]:
+    """Seconds per "hello" to the webhook, ``n`` in a row (one new sender each), or as
+    many as fit in ``seconds`` when that is given."""
+    out: list[float] = []
+    deadline = time.perf_counter() + seconds
+    i = 0
+    while (i < n) if not seconds else (time.perf_counter() < deadline):
+        i += 1
         started = time.perf_counter()
         async with http.post(base + CHAT, json={"sender": f"bench-{uuid.uuid4().hex[:8]}-{i}",
                                                 "message": "hello"}) as resp:
@@ -76,9 +83,15 @@ async def chat_latencies(http: aiohttp.ClientSession, base: str, n: int) -> list
 
 
 async def flood(http: aiohttp.ClientSession, base: str, stop: asyncio.Event,
-                one_account: bool, counts: dict[int, int]) -> None:
-    """Wrong passwords until ``stop``: for agent@kefu.test, or a new email every time."""
+                one_account: bool, counts: dict[int, int], rate: float) -> None:
+    """Wrong passwords until ``stop``, ``rate`` a second (0: as fast as answered): for
+    agent@kefu.test, or a new email every time."""
+    loop = asyncio.get_running_loop()
+    next_at = loop.time()
     while not stop.is_set():
+        if rate:
+            next_at += 1 / rate
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
         email = "agent@kefu.test" if one_account else f"x{uuid.uuid4().hex[:10]}@kefu.test"
         async with http.post(base + LOGIN, json={"email": email,
                                                  "password": "wrong password!"}) as resp:
@@ -89,11 +102,11 @@ async def flood(http: aiohttp.ClientSession, base: str, stop: asyncio.Event,
 async def chat_under_flood(http: aiohttp.ClientSession, base: str, args: argparse.Namespace,
                            one_account: bool) -> tuple[list[float], dict[int, int]]:
     stop, counts = asyncio.Event(), {}
-    flooders = [asyncio.create_task(flood(http, base, stop, one_account, counts))
+    flooders = [asyncio.create_task(flood(http, base, stop, one_account, counts, args.rate))
                 for _ in range(args.flooders)]
     await asyncio.sleep(1.0)  # let the flood get going (and the lockout start)
     try:
-        return await chat_latencies(http, base, args.chats), counts
+        return await chat_latencies(http, base, 0, args.seconds), counts
     finally:
         stop.set()
         await asyncio.gather(*flooders)
@@ -128,6 +141,36 @@ async def token_check(http: aiohttp.ClientSession, base: str, n: int) -> list[fl
             await resp.read()
         out.append(time.perf_counter() - started)
     return out
+
+
+async def lookup_micro(work: Path, n: int) -> str:
+    """In process, SQLite: what the token check reads now (``agents.standing``, one
+    primary-key row of four columns) against what it read before (``agents.get_agent``,
+    the agent and its skills)."""
+    from bot.settings import Settings
+    from crm_core.db import create_engine, create_session_factory
+    from crm_core.schema import upgrade
+    from crm_core.services import agents
+    from crm_core.unit_of_work import SqlUnitOfWork
+    from tests.e2e.api_world import seed
+
+    url = f"sqlite+aiosqlite:///{work / 'micro.sqlite3'}"
+    await upgrade(url)
+    world = await seed(url, Settings(database_url=url).config_dir)
+    engine = create_engine(url)
+    uow = SqlUnitOfWork(create_session_factory(engine))
+    agent_id, out = world.agents["agent"], []
+    try:
+        for name, call in (("standing", agents.standing), ("get_agent", agents.get_agent)):
+            times = []
+            for _ in range(n):
+                started = time.perf_counter()
+                await call(uow, agent_id)
+                times.append(time.perf_counter() - started)
+            out.append(f"{name} p50 {pct(times, .5):.3f} ms p90 {pct(times, .9):.3f} ms")
+    finally:
+        await engine.dispose()
+    return f"token lookup in process ({n} each): " + "; ".join(out)
 
 
 async def run_server(label: str, code_dir: Path, work: Path, nlu_model: Path,
@@ -170,8 +213,12 @@ async def run_server(label: str, code_dir: Path, work: Path, nlu_model: Path,
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="git revision to compare with (e.g. main)")
-    parser.add_argument("--chats", type=int, default=100)
+    parser.add_argument("--chats", type=int, default=100, help="chat posts, idle")
+    parser.add_argument("--seconds", type=float, default=20.0,
+                        help="length of each flood phase (chat posts one after another)")
     parser.add_argument("--flooders", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=2.0,
+                        help="sign-in attempts a second per flooder (0: as fast as answered)")
     parser.add_argument("--attempts", type=int, default=300)
     parser.add_argument("--me", type=int, default=500)
     args = parser.parse_args()
@@ -184,10 +231,12 @@ async def main() -> None:
         if args.baseline:
             runs.append((f"base {args.baseline}", checkout(args.baseline, work)))
         runs.append(("this checkout", ROOT))
-        print(f"{args.flooders} flooding clients, {args.chats} chat posts per phase, "
-              "per-client limits off; status counts of the flood in braces")
+        print(f"{args.flooders} flooding clients at {args.rate or 'max'}/s each, "
+              f"{args.seconds:g} s per flood phase, per-client limits off; the flood's status"
+              " counts in braces")
         for label, code_dir in runs:
             await run_server(label.replace(" ", "-"), code_dir, work, nlu_model, args)
+        print(await lookup_micro(work, args.me))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from crm_core.errors import Conflict, LoginLocked
+from sqlalchemy.exc import OperationalError
+
+from crm_core.errors import Conflict, LoginLocked, ServiceUnavailable
 from crm_core.models import utcnow
 from crm_core.services import audit, lockout
 from crm_core.unit_of_work import UnitOfWork
@@ -67,7 +69,10 @@ async def refuse_if_locked(uow: UnitOfWork, email: str) -> None:
 
 async def record_failure(uow: UnitOfWork, email: str, agent_id: int | None,
                          policy: LoginPolicy) -> None:
-    """Count one wrong password (audited); the one reaching the limit starts a lockout."""
+    """Count one wrong password (audited); the one reaching the limit starts a lockout.
+    If the count cannot be written (SQLite busy past its timeout under a flood), the
+    sign-in fails closed with ``ServiceUnavailable`` (503): an uncounted guess would be a
+    free one."""
     key = account_key(email)
     for attempt in range(3):
         try:
@@ -76,6 +81,10 @@ async def record_failure(uow: UnitOfWork, email: str, agent_id: int | None,
         except Conflict:  # a concurrent first failure created the same row
             if attempt == 2:
                 raise
+        except OperationalError as exc:
+            log.warning("sign-in failure not counted: %s", exc.orig)
+            raise ServiceUnavailable("Sign-in is busy; try again in a moment.",
+                                     details={"retry_after": 1}) from exc
 
 
 async def _count(uow: UnitOfWork, key: tuple[str, str], agent_id: int | None,
