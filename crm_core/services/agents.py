@@ -16,8 +16,8 @@ from crm_core.errors import AgentNotFound, DuplicateKey, InvalidCredentials, Inv
 from crm_core.models import Agent, AgentSkill
 from crm_core.repositories import Page
 from crm_core.services import audit, checks, login_guard
-from crm_core.services.login_guard import LoginPolicy
 from crm_core.services.checks import UNSET, Unset
+from crm_core.services.login_guard import LoginPolicy
 from crm_core.unit_of_work import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 10

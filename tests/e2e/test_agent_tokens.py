@@ -7,7 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.api_world import (  # noqa: F401 - fixtures used by name
-    PASSWORD, Api, api_on_both, seeded_sqlite_template,
+    PASSWORD,
+    Api,
+    api_on_both,
+    seeded_sqlite_template,
 )
 
 NEW_PASSWORD = "a fresh pass phrase"

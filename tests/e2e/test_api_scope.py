@@ -8,7 +8,10 @@ The seeded world: "agent" chats with Ann, "agent2" with Bo, nobody holds Chen.
 from __future__ import annotations
 
 from tests.e2e.api_world import (  # noqa: F401 - fixtures used by name
-    Api, api, api_on_both, seeded_sqlite_template,
+    Api,
+    api,
+    api_on_both,
+    seeded_sqlite_template,
 )
 
 

@@ -15,7 +15,11 @@ from crm_core.services import agents
 from crm_core.unit_of_work import SqlUnitOfWork
 from tests.e2e.console_world import ConsoleWorld, login
 from tests.e2e.test_console_flow import (  # noqa: F401 - fixtures used by name
-    backend_url, client, customer_asks_for_a_human, next_frame, world,
+    backend_url,
+    client,
+    customer_asks_for_a_human,
+    next_frame,
+    world,
 )
 
 

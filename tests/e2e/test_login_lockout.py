@@ -19,7 +19,13 @@ from bot.gateway.app import create_app
 from bot.settings import Settings
 from crm_core.schema import upgrade
 from tests.e2e.api_world import (  # noqa: F401 - fixtures used by name
-    PASSWORD, SECRET, Api, World, data_dir_with_nlu, seed, seeded_sqlite_template,
+    PASSWORD,
+    SECRET,
+    Api,
+    World,
+    data_dir_with_nlu,
+    seed,
+    seeded_sqlite_template,
 )
 
 LOGIN = "/api/v1/auth/login"

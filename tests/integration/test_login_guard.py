@@ -14,7 +14,7 @@ from crm_core.errors import InvalidCredentials, LoginLocked
 from crm_core.models import IdentityGuard
 from crm_core.services import agents
 from crm_core.services.login_guard import ACCOUNT, LoginPolicy
-from tests.integration.crm_support import *  # noqa: F403 - fixtures
+from tests.integration.crm_support import *
 
 POLICY = LoginPolicy(max_failures=3, window=timedelta(minutes=15),
                      lockout=timedelta(seconds=60), max_lockout=timedelta(seconds=150))

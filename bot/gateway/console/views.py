@@ -251,7 +251,7 @@ class _AgentGuard:
             try:
                 if not await self.still_valid():
                     return
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the socket
+            except Exception:  # a database hiccup must not kill the socket
                 log.warning("console re-check of agent %s failed", self.principal.agent_id,
                             exc_info=True)
 
