@@ -19,6 +19,9 @@ the flood is as if it came from many addresses and only the per-account lockout 
   authenticated request pays, the token version included.
 
     flock /work/notes/bench.lock /work/main/.venv/bin/python -m bench.auth.run --baseline main
+    ... -m bench.auth.run --postgres postgresql://postgres@127.0.0.1:5432/test
+
+With ``--postgres`` each server gets a fresh database on that server (dropped after).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from bot.settings import Settings
 from crm_core.schema import upgrade
 from tests.e2e.api_world import SECRET, seed
 port, db, data = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-url = f"sqlite+aiosqlite:///{db}"
+url = db if "://" in db else f"sqlite+aiosqlite:///{db}"
 asyncio.run(upgrade(url))
 asyncio.run(seed(url, Settings(database_url=url).config_dir))
 app = create_app(Settings(database_url=url, data_dir=Path(data), secret_key=SECRET))
@@ -174,7 +177,9 @@ async def lookup_micro(work: Path, n: int) -> str:
 
 async def run_server(label: str, code_dir: Path, work: Path, nlu_model: Path,
                      args: argparse.Namespace) -> None:
-    db, data = work / f"{label}.sqlite3", work / f"{label}-data"
+    db, data = str(work / f"{label}.sqlite3"), work / f"{label}-data"
+    if args.postgres:
+        db = await fresh_postgres(args.postgres)
     (data / "models").mkdir(parents=True)
     (data / "models" / "nlu").symlink_to(nlu_model, target_is_directory=True)
     port = free_port()
@@ -207,6 +212,32 @@ async def run_server(label: str, code_dir: Path, work: Path, nlu_model: Path,
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if args.postgres:
+            await drop_postgres(args.postgres, db)
+
+
+async def fresh_postgres(admin_url: str) -> str:
+    """An empty database on the server of ``admin_url``; its asyncpg URL."""
+    import asyncpg
+
+    name = f"kefu_auth_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") \
+        + f"/{name}"
+
+
+async def drop_postgres(admin_url: str, url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 async def main() -> None:
@@ -220,6 +251,9 @@ async def main() -> None:
                         help="sign-in attempts a second per flooder (0: as fast as answered)")
     parser.add_argument("--attempts", type=int, default=300)
     parser.add_argument("--me", type=int, default=500)
+    parser.add_argument("--postgres", metavar="ADMIN_URL",
+                        help="run on a fresh PostgreSQL database on this server instead of "
+                        "SQLite, e.g. postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     from bot.nlu import train
 
@@ -230,12 +264,14 @@ async def main() -> None:
         if args.baseline:
             runs.append((f"base {args.baseline}", checkout(args.baseline, work)))
         runs.append(("this checkout", ROOT))
-        print(f"{args.flooders} flooding clients at {args.rate or 'max'}/s each, "
+        print(f"{'PostgreSQL' if args.postgres else 'SQLite'}: "
+              f"{args.flooders} flooding clients at {args.rate or 'max'}/s each, "
               f"{args.seconds:g} s per flood phase, per-client limits off; the flood's status"
               " counts in braces")
         for label, code_dir in runs:
             await run_server(label.replace(" ", "-"), code_dir, work, nlu_model, args)
-        print(await lookup_micro(work, args.me))
+        if not args.postgres:
+            print(await lookup_micro(work, args.me))
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ async def console_ws(request: web.Request) -> web.StreamResponse:
                                 "tasks": await service.my_tasks(agent_id)})
             await service.router.dispatch()
             async for msg in ws:
-                if msg.type == WSMsgType.TEXT and await guard.still_valid():
+                if msg.type == WSMsgType.TEXT and await guard.frame_allowed():
                     await _ws_frame(ws, service, guard.principal, msg.data)
         finally:
             pusher.cancel()
@@ -242,6 +242,19 @@ class _AgentGuard:
             return True
         except Unauthenticated as exc:
             await self._close(exc)
+            return False
+
+    async def frame_allowed(self) -> bool:
+        """``still_valid`` before acting on a frame; when the check itself fails (the
+        database is down) the frame is refused with an error frame, not acted on
+        unchecked, and the socket stays open."""
+        try:
+            return await self.still_valid()
+        except Exception:  # noqa: BLE001 - logged; the console hears "unavailable"
+            log.warning("console re-check of agent %s failed", self.principal.agent_id,
+                        exc_info=True)
+            await self.ws.send_json({"type": "error", "request": "auth", **error_body(
+                "unavailable", "Your sign-in could not be checked; try again shortly.")})
             return False
 
     async def watch(self) -> None:
