@@ -239,6 +239,36 @@ class InvalidCredentials(Unauthenticated):
         super().__init__("wrong email or password")
 
 
+class LoginLocked(RateLimited):
+    """Too many failed sign-ins for this account (or from this client): no password is
+    checked until ``retry_after`` seconds have passed, whether or not the email exists."""
+
+    code = "login_locked"
+
+
+class TokenRevoked(Unauthenticated):
+    """The token was signed before the agent's password changed or the agent was
+    disabled (its ``ver`` is older than the agent's token version)."""
+
+    code = "token_revoked"
+
+    def __init__(self) -> None:
+        super().__init__("This token has been revoked (password changed or account "
+                         "disabled); sign in again.")
+
+
+class OutOfScope(Forbidden):
+    """An agent asked for a customer (or their order or ticket) they do not hold: no
+    conversation or ticket of that customer is theirs. Supervisors and admins see all."""
+
+    code = "out_of_scope"
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(
+            "Agents see customers of the conversations and tickets they hold.",
+            details={"entity": entity, "key": key})
+
+
 class SchemaOutOfDate(ServiceUnavailable):
     """The database is not at the migration head; ``kefu db upgrade`` fixes it."""
 

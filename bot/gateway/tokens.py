@@ -43,6 +43,8 @@ class AgentClaims:
     agent_id: int
     role: str
     expires_at: int
+    # The agent's ``token_version`` when signed; tokens from before versions read as 0.
+    version: int = 0
 
 
 def _secret(secret: Any) -> str:
@@ -73,16 +75,23 @@ def _decode(token: str, audience: str, secret: Any) -> dict[str, Any]:
         raise InvalidToken("The token is not valid.", details={"reason": str(exc)}) from exc
 
 
-def sign_agent_token(agent_id: int, role: str, secret: Any, ttl: int = DEFAULT_AGENT_TTL) -> str:
-    """A bearer token for one agent and role, valid for ``ttl`` seconds."""
-    return _encode(str(agent_id), AGENT_AUDIENCE, secret, ttl, {"role": str(role)})
+def sign_agent_token(agent_id: int, role: str, secret: Any, ttl: int = DEFAULT_AGENT_TTL,
+                     version: int = 0) -> str:
+    """A bearer token for one agent and role, valid for ``ttl`` seconds, carrying the
+    agent's token ``version`` (``ver``): bumping the version in the CRM revokes it."""
+    return _encode(str(agent_id), AGENT_AUDIENCE, secret, ttl,
+                   {"role": str(role), "ver": int(version)})
 
 
 def verify_agent_token(token: str, secret: Any) -> AgentClaims:
     """The claims of a valid agent token; ``InvalidToken`` (401) otherwise."""
     claims = _decode(token, AGENT_AUDIENCE, secret)
     try:
-        return AgentClaims(int(claims["sub"]), str(claims["role"]), int(claims["exp"]))
+        version = claims.get("ver", 0)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValueError("ver must be an integer")
+        return AgentClaims(int(claims["sub"]), str(claims["role"]), int(claims["exp"]),
+                           version)
     except (KeyError, ValueError) as exc:
         raise InvalidToken("The token is not valid.", details={"reason": "bad claims"}) from exc
 

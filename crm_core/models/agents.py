@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm_core.domain.enums import AgentRole, Presence
@@ -31,6 +31,9 @@ class Agent(Base):
     # None for agents not put in a team.
     team: Mapped[str | None] = mapped_column(String(64), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Signed into every token; bumped on a password change or when disabled, so older
+    # tokens are refused (``bot.gateway.auth``).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     skills: Mapped[list[AgentSkill]] = relationship(

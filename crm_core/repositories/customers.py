@@ -15,6 +15,7 @@ from crm_core.models.customers import (
     phone_index,
 )
 from crm_core.repositories.base import Keyset, Page, Repository
+from crm_core.repositories.scope import held_customer_ids
 
 __all__ = ["Customer360", "CustomerRepository", "ProductRepository", "normalize_email",
            "normalize_phone"]
@@ -95,12 +96,15 @@ class CustomerRepository(Repository):
     async def list(self, *, q: str | None = None, name: str | None = None,
                    email: str | None = None, phone: str | None = None,
                    country: str | None = None, tier: CustomerTier | None = None,
-                   limit: int = 50, offset: int = 0,
-                   cursor: str | None = None) -> Page[Customer]:
+                   limit: int = 50, offset: int = 0, cursor: str | None = None,
+                   held_by: int | None = None) -> Page[Customer]:
         """Customers matching all given filters, by id: ``q`` searches name/email/phone,
         ``name`` is part of the name (case-insensitive), ``email`` and ``phone`` are exact
-        after normalisation. Pages by ``offset`` or by a ``cursor`` (``Page.next_cursor``)."""
+        after normalisation; ``held_by`` keeps the customers that agent holds. Pages by
+        ``offset`` or by a ``cursor`` (``Page.next_cursor``)."""
         stmt = select(Customer)
+        if held_by is not None:
+            stmt = stmt.where(Customer.id.in_(held_customer_ids(held_by)))
         if q:
             stmt = stmt.where(await _search(self._session, q))
         if name:

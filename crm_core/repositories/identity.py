@@ -13,6 +13,16 @@ from crm_core.repositories.base import Repository
 class IdentityGuardRepository(Repository):
     """The guard rows of the keys one identity check involves."""
 
+    async def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str],
+                                                                     IdentityGuard]:
+        """The existing rows of ``(scope, key_hash)`` pairs, read without locking (a
+        pre-check; counting goes through ``for_update``)."""
+        if not keys:
+            return {}
+        stmt = select(IdentityGuard).where(
+            tuple_(IdentityGuard.scope, IdentityGuard.key_hash).in_(list(keys)))
+        return {(r.scope, r.key_hash): r for r in await self._session.scalars(stmt)}
+
     async def for_update(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str],
                                                                        IdentityGuard]:
         """The existing rows of ``(scope, key_hash)`` pairs, locked for this transaction

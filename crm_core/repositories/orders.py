@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from crm_core.domain.enums import OrderStatus
 from crm_core.models import Order, OrderLine
 from crm_core.repositories.base import Keyset, Page, Repository
+from crm_core.repositories.scope import held_customer_ids
 
 
 def _with_lines(stmt):  # noqa: ANN001, ANN202 - a Select in, the same Select out
@@ -55,10 +56,13 @@ class OrderRepository(Repository):
     async def list(self, *, customer_id: int | None = None,
                    status: OrderStatus | None = None, placed_from: datetime | None = None,
                    placed_to: datetime | None = None, limit: int = 50, offset: int = 0,
-                   cursor: str | None = None) -> Page[Order]:
-        """Orders matching all given filters, newest first (without lines); pages by
-        ``offset`` or by a ``cursor`` (``Page.next_cursor``)."""
+                   cursor: str | None = None, held_by: int | None = None) -> Page[Order]:
+        """Orders matching all given filters, newest first (without lines); ``held_by``
+        keeps orders of customers that agent holds. Pages by ``offset`` or by a
+        ``cursor`` (``Page.next_cursor``)."""
         stmt = select(Order)
+        if held_by is not None:
+            stmt = stmt.where(Order.customer_id.in_(held_customer_ids(held_by)))
         if customer_id is not None:
             stmt = stmt.where(Order.customer_id == customer_id)
         if status:

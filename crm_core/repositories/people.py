@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import exists, func, literal, select
 
+from crm_core.domain.access import AgentStanding
 from crm_core.domain.enums import AgentRole, Channel, ConversationStatus
 from crm_core.models import Agent, AgentSkill, AuditEntry, Conversation, CsatRating, Message
 from crm_core.repositories.base import Page, Repository
+from crm_core.repositories.scope import held_customer_ids
 
 
 class ConversationRepository(Repository):
@@ -55,6 +57,23 @@ class AgentRepository(Repository):
     async def get(self, agent_id: int) -> Agent | None:
         """The agent with this id, or None."""
         return await self._session.get(Agent, agent_id)
+
+    async def standing(self, agent_id: int) -> AgentStanding | None:
+        """Role, active flag and token version of one agent: one primary-key lookup of
+        four columns (run on every authenticated request), or None if no such agent."""
+        stmt = select(Agent.id, Agent.role, Agent.active, Agent.token_version).where(
+            Agent.id == agent_id)
+        row = (await self._session.execute(stmt)).first()
+        if row is None:
+            return None
+        return AgentStanding(row.id, AgentRole(row.role), bool(row.active),
+                             int(row.token_version))
+
+    async def holds_customer(self, agent_id: int, customer_id: int) -> bool:
+        """True when the agent holds an open conversation or open ticket of the customer."""
+        stmt = select(literal(1)).where(
+            literal(customer_id).in_(held_customer_ids(agent_id)))
+        return (await self._session.execute(stmt)).first() is not None
 
     async def get_by_email(self, email: str) -> Agent | None:
         """The agent with this email (case-insensitive), or None."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from crm_core.domain.enums import OPEN_TICKET_STATUSES, Priority, TicketStatus
 from crm_core.models import Ticket, TicketComment
 from crm_core.repositories.base import Keyset, Page, Repository
+from crm_core.repositories.scope import held_customer_ids
 
 
 # Newest first; the id breaks ties between tickets created in the same microsecond.
@@ -56,10 +57,14 @@ class TicketRepository(Repository):
                    status: TicketStatus | Sequence[TicketStatus] | None = None,
                    priority: Priority | None = None, assignee_id: int | None = None,
                    unassigned: bool = False, limit: int = 50, offset: int = 0,
-                   cursor: str | None = None) -> Page[Ticket]:
-        """Tickets matching all given filters, newest first; pages by ``offset`` or by a
-        ``cursor`` (``Page.next_cursor``)."""
+                   cursor: str | None = None, held_by: int | None = None) -> Page[Ticket]:
+        """Tickets matching all given filters, newest first; ``held_by`` keeps the
+        unassigned ones and those of customers that agent holds. Pages by ``offset`` or
+        by a ``cursor`` (``Page.next_cursor``)."""
         stmt = select(Ticket)
+        if held_by is not None:
+            stmt = stmt.where(or_(Ticket.assignee_id.is_(None),
+                                  Ticket.customer_id.in_(held_customer_ids(held_by))))
         if customer_id is not None:
             stmt = stmt.where(Ticket.customer_id == customer_id)
         if status:

@@ -10,12 +10,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from crm_core.domain import rules
+from crm_core.domain.access import AgentStanding
 from crm_core.domain.enums import AgentRole, Channel, Presence
 from crm_core.errors import AgentNotFound, DuplicateKey, InvalidCredentials, InvalidInput
 from crm_core.models import Agent, AgentSkill
 from crm_core.repositories import Page
-from crm_core.services import audit, checks
+from crm_core.services import audit, checks, login_guard
 from crm_core.services.checks import UNSET, Unset
+from crm_core.services.login_guard import LoginPolicy
 from crm_core.unit_of_work import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 10
@@ -98,22 +100,47 @@ async def create_agent(uow: UnitOfWork, data: NewAgent, *, actor: str) -> Agent:
     return agent
 
 
-async def authenticate(uow: UnitOfWork, email: str, password: str) -> Agent:
+async def authenticate(uow: UnitOfWork, email: str, password: str, *,
+                       policy: LoginPolicy | None = None) -> Agent:
     """The active agent with these credentials; ``InvalidCredentials`` (401) otherwise,
-    without saying whether the email exists."""
+    without saying whether the email exists. Wrong passwords are counted per account
+    (``login_guard``): over the limit, ``LoginLocked`` (429) and no password is checked.
+    argon2 runs in a thread, outside any transaction, so sign-ins never stall chat."""
+    policy = policy or LoginPolicy()
+    await login_guard.refuse_if_locked(uow, email)
     async with uow:
         agent = await uow.agents.get_by_email(email)
-        try:
-            await asyncio.to_thread(_HASHER.verify,
-                                    agent.password_hash if agent else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            raise InvalidCredentials() from None
-        if agent is None or not agent.active:
-            raise InvalidCredentials()
-        if _HASHER.check_needs_rehash(agent.password_hash):
-            agent.password_hash = await _hash_in_thread(password)
-            await uow.commit()
+    agent_id = agent.id if agent is not None else None
+    try:
+        await asyncio.to_thread(_HASHER.verify,
+                                agent.password_hash if agent else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        await login_guard.record_failure(uow, email, agent_id, policy)
+        raise InvalidCredentials() from None
+    if agent is None or not agent.active:
+        raise InvalidCredentials()
+    await login_guard.record_success(uow, email)
+    if _HASHER.check_needs_rehash(agent.password_hash):
+        new_hash = await _hash_in_thread(password)
+        async with uow:
+            stored = await uow.agents.get(agent.id)
+            if stored is not None:
+                stored.password_hash = new_hash
+                await uow.commit()
     return agent
+
+
+def _revoke_tokens(agent: Agent) -> None:
+    """Every token signed for ``agent`` until now stops working (password changed or
+    account disabled): tokens carry the version they were signed with."""
+    agent.token_version = (agent.token_version or 0) + 1
+
+
+async def standing(uow: UnitOfWork, agent_id: int) -> AgentStanding | None:
+    """Role, active flag and token version of an agent (what a token check needs), or
+    None if there is no such agent. One indexed row, cheap enough for every request."""
+    async with uow:
+        return await uow.agents.standing(agent_id)
 
 
 async def get_agent(uow: UnitOfWork, agent_id: int) -> Agent:
@@ -169,6 +196,8 @@ async def set_active(uow: UnitOfWork, agent_id: int, active: bool, *, actor: str
         agent = await uow.agents.get(agent_id)
         if agent is None:
             raise AgentNotFound(agent_id)
+        if agent.active and not active:
+            _revoke_tokens(agent)
         agent.active = active
         if not active:
             agent.presence = Presence.OFFLINE
@@ -246,6 +275,7 @@ async def update_agent(uow: UnitOfWork, agent_id: int, changes: AgentChanges, *,
         for name, value in values.items():
             if name == "password":
                 agent.password_hash = await _hash_in_thread(value)
+                _revoke_tokens(agent)
                 logged["password"] = "changed"
             elif name == "skills":
                 agent.skills.clear()
@@ -253,6 +283,8 @@ async def update_agent(uow: UnitOfWork, agent_id: int, changes: AgentChanges, *,
                 agent.skills.extend(AgentSkill(skill=s, level=lv) for s, lv in value.items())
                 logged["skills"] = value
             else:
+                if name == "active" and agent.active and not value:
+                    _revoke_tokens(agent)
                 setattr(agent, name, value)
                 logged[name] = str(value) if name == "role" else value
         if values.get("active") is False:

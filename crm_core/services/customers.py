@@ -80,15 +80,16 @@ async def get_customer(uow: UnitOfWork, customer_id: int) -> Customer:
 async def list_customers(uow: UnitOfWork, *, q: str | None = None, name: str | None = None,
                          email: str | None = None, phone: str | None = None,
                          country: str | None = None, tier: CustomerTier | None = None,
-                         limit: int = 50, offset: int = 0,
-                         cursor: str | None = None) -> Page[Customer]:
+                         limit: int = 50, offset: int = 0, cursor: str | None = None,
+                         held_by: int | None = None) -> Page[Customer]:
     """Customers matching every given filter, by id: ``q`` is part of the name, email or
     phone; ``name`` part of the name; ``email`` / ``phone`` exact (case and punctuation
-    ignored). Pages by ``offset`` or by the ``next_cursor`` of the previous page."""
+    ignored); ``held_by`` keeps the customers that agent holds (``services.access``).
+    Pages by ``offset`` or by the ``next_cursor`` of the previous page."""
     async with uow:
         return await uow.customers.list(q=q, name=name, email=email, phone=phone,
                                         country=country, tier=tier, limit=limit,
-                                        offset=offset, cursor=cursor)
+                                        offset=offset, cursor=cursor, held_by=held_by)
 
 
 async def customer_360(uow: UnitOfWork, customer_id: int) -> Customer360:

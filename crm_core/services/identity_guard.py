@@ -14,15 +14,17 @@ nothing either. Every failure and every lockout is audited (actor "bot", entity
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from crm_core.errors import Conflict, CustomerNotFound, IdentityLocked
-from crm_core.models import Customer, IdentityGuard, utcnow
+from crm_core.models import Customer, utcnow
 from crm_core.repositories import normalize_email
-from crm_core.services import audit
+from crm_core.services import audit, lockout
+from crm_core.services.lockout import key_hash
 from crm_core.unit_of_work import UnitOfWork
+
+__all__ = ["CLIENT", "EMAIL", "IdentityPolicy", "key_hash", "verify_identity"]
 
 EMAIL, CLIENT = "email", "client"
 
@@ -43,12 +45,7 @@ class IdentityPolicy:
 
     def lockout_for(self, lockouts_before: int) -> timedelta:
         """The length of the next lockout: ``lockout`` doubled per earlier one, capped."""
-        return min(self.lockout * (2 ** min(lockouts_before, 30)), self.max_lockout)
-
-
-def key_hash(scope: str, value: str) -> str:
-    """The stored form of a key (no email or address is kept in clear)."""
-    return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+        return lockout.doubled(self.lockout, lockouts_before, self.max_lockout)
 
 
 def _keys(email: str, client: str | None) -> list[tuple[str, str]]:
@@ -56,21 +53,6 @@ def _keys(email: str, client: str | None) -> list[tuple[str, str]]:
     if client:
         keys.append((CLIENT, key_hash(CLIENT, client)))
     return keys
-
-
-def _retry_after(row: IdentityGuard, now: datetime) -> int | None:
-    if row.locked_until is None or row.locked_until <= now:
-        return None
-    return max(1, int((row.locked_until - now).total_seconds() + 0.999))
-
-
-def _locked(rows: dict[tuple[str, str], IdentityGuard], now: datetime) -> IdentityLocked | None:
-    waits = [w for w in (_retry_after(r, now) for r in rows.values()) if w is not None]
-    if not waits:
-        return None
-    wait = max(waits)
-    return IdentityLocked("Too many failed identity checks; please try again later.",
-                          retry_after=wait)
 
 
 async def verify_identity(uow: UnitOfWork, email: str, order_number: str, *,
@@ -95,39 +77,21 @@ async def _verify_once(uow: UnitOfWork, email: str, order_number: str, client: s
     keys = _keys(email, client)
     now = utcnow()
     async with uow:
-        rows = await uow.identity_guards.for_update(keys)
-        locked = _locked(rows, now)
-        if locked is not None:
+        rows = await lockout.lock_rows(uow, keys)
+        wait = lockout.retry_after(rows, now)
+        if wait is not None:
             audit.record(uow, audit.BOT, "identity.refused_locked", "identity",
-                         keys[0][1][:16], {"retry_after": locked.retry_after,
+                         keys[0][1][:16], {"retry_after": wait,
                                            "keys": [s for s, _ in keys]})
             await uow.commit()
-            raise locked
+            raise IdentityLocked("Too many failed identity checks; please try again later.",
+                                 retry_after=wait)
         customer = await uow.customers.get_by_email_and_order(email, order_number)
         if customer is not None:
-            email_row = rows.get(keys[0])
-            if email_row is not None:  # the owner got in: their email starts afresh
-                email_row.failures, email_row.lockouts = 0, 0
-                email_row.locked_until, email_row.updated_at = None, now
+            lockout.forget(rows, keys[0], now)  # the owner got in: their email starts afresh
             await uow.commit()
             return customer
-        started = []
-        for scope, hashed in keys:
-            row = rows.get((scope, hashed))
-            if row is None:
-                row = IdentityGuard(scope=scope, key_hash=hashed, failures=0,
-                                    window_start=now, lockouts=0, updated_at=now)
-                uow.identity_guards.add(row)
-            if row.window_start + policy.window <= now:
-                row.failures, row.window_start = 0, now
-            row.failures += 1
-            row.updated_at = now
-            if row.failures >= policy.limit(scope):
-                length = policy.lockout_for(row.lockouts)
-                row.locked_until = now + length
-                row.lockouts += 1
-                row.failures, row.window_start = 0, now
-                started.append((scope, hashed, length))
+        started = lockout.count_failure(uow, rows, keys, policy, now)
         audit.record(uow, audit.BOT, "identity.failed", "identity", keys[0][1][:16],
                      {"client": keys[1][1][:16] if len(keys) > 1 else None})
         for scope, hashed, length in started:

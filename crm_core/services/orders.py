@@ -70,13 +70,16 @@ async def get_order_by_id(uow: UnitOfWork, order_id: int) -> Order:
 async def list_orders(uow: UnitOfWork, *, customer_id: int | None = None,
                       status: OrderStatus | None = None, placed_from: datetime | None = None,
                       placed_to: datetime | None = None, limit: int = 50,
-                      offset: int = 0, cursor: str | None = None) -> Page[Order]:
-    """Orders matching the filters, newest first (lines not loaded); pages by ``offset``
-    or by the ``next_cursor`` of the previous page."""
+                      offset: int = 0, cursor: str | None = None,
+                      held_by: int | None = None) -> Page[Order]:
+    """Orders matching the filters, newest first (lines not loaded); ``held_by`` keeps
+    orders of customers that agent holds. Pages by ``offset`` or by the ``next_cursor``
+    of the previous page."""
     async with uow:
         return await uow.orders.list(customer_id=customer_id, status=status,
                                      placed_from=placed_from, placed_to=placed_to,
-                                     limit=limit, offset=offset, cursor=cursor)
+                                     limit=limit, offset=offset, cursor=cursor,
+                                     held_by=held_by)
 
 
 async def place_order(uow: UnitOfWork, customer_id: int, lines: list[NewOrderLine],

@@ -143,14 +143,16 @@ async def list_tickets(uow: UnitOfWork, *, customer_id: int | None = None,
                        status: TicketStatus | Sequence[TicketStatus] | None = None,
                        priority: Priority | None = None, assignee_id: int | None = None,
                        unassigned: bool = False, limit: int = 50, offset: int = 0,
-                       cursor: str | None = None) -> Page[Ticket]:
-    """Tickets matching the filters, newest first; pages by ``offset`` or by the
+                       cursor: str | None = None,
+                       held_by: int | None = None) -> Page[Ticket]:
+    """Tickets matching the filters, newest first; ``held_by`` keeps the unassigned ones
+    and those of customers that agent holds. Pages by ``offset`` or by the
     ``next_cursor`` of the previous page."""
     async with uow:
         return await uow.tickets.list(customer_id=customer_id, status=status,
                                       priority=priority, assignee_id=assignee_id,
                                       unassigned=unassigned, limit=limit, offset=offset,
-                                      cursor=cursor)
+                                      cursor=cursor, held_by=held_by)
 
 
 async def change_status(uow: UnitOfWork, ticket_id: int, target: TicketStatus, *, actor: str,

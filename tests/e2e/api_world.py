@@ -22,10 +22,10 @@ from bot.gateway.app import create_app
 from bot.gateway.tokens import sign_agent_token
 from bot.settings import Settings
 from crm_core.db import create_engine, create_session_factory
-from crm_core.domain import AgentRole, OrderStatus, Priority
+from crm_core.domain import AgentRole, Channel, OrderStatus, Priority
 from crm_core.models import utcnow
 from crm_core.schema import upgrade
-from crm_core.services import agents, customers, orders, tickets
+from crm_core.services import agents, conversations, customers, orders, tickets
 from crm_core.unit_of_work import SqlUnitOfWork
 
 SECRET = "api-test-secret-0123456789abcdef"
@@ -91,6 +91,12 @@ async def seed(url: str, config_dir: Any) -> World:
                                             [orders.NewOrderLine("TEA-1", 1)], "2 Long Road",
                                             actor=SEEDER)
         world.orders["bo"] = bo_order.number
+        # What each agent holds (the access rule): "agent" chats with Ann, "agent2" with
+        # Bo; nobody holds Chen. Supervisors and admins see everyone.
+        for who, customer in (("agent", "ann"), ("agent2", "bo")):
+            chat = await conversations.start_conversation(
+                uow, f"web-{customer}", Channel.WEB, customer_id=world.customers[customer])
+            await conversations.assign_agent(uow, chat.id, world.agents[who], actor=SEEDER)
         policy = load_policy(config_dir)
         for key, who, priority in [("new", "ann", Priority.NORMAL), ("urgent", "ann",
                                    Priority.URGENT), ("bo", "bo", Priority.LOW)]:

@@ -103,7 +103,7 @@ async def test_admin_manages_agents(api: Api) -> None:
 async def test_admin_changes_role_and_password(api: Api) -> None:
     path = f"/agents/{api.world.agents['agent2']}"
     status, body = await api.call("PATCH", path, who="admin", json={
-        "role": "supervisor", "password": "a brand new secret", "languages": ["en", "zh"],
+        "role": "supervisor", "languages": ["en", "zh"],
         "skills": {"returns": 5}, "capacity": {"voice": 1}})
     assert status == 200, body
     assert (body["role"], body["languages"], body["capacity"]) == (
@@ -112,6 +112,12 @@ async def test_admin_changes_role_and_password(api: Api) -> None:
     # The new role applies to tokens issued before the change.
     status, _ = await api.call("GET", "/agents", who="agent2")
     assert status == 200
+    # A new password revokes every token signed before it.
+    status, body = await api.call("PATCH", path, who="admin",
+                                  json={"password": "a brand new secret"})
+    assert status == 200, body
+    status, body = await api.call("GET", "/agents/me", who="agent2")
+    assert status == 401 and body["error"]["code"] == "token_revoked"
     status, _ = await api.call("POST", "/auth/login", who=None,
                                json={"email": "agent2@kefu.test", "password": PASSWORD})
     assert status == 401

@@ -18,7 +18,8 @@ async def test_list_filters_by_customer_and_status(api: Api) -> None:
     status, page = await api.call("GET", "/orders?status=delivered")
     assert {o["number"] for o in page["items"]} == {
         api.world.orders["delivered"], api.world.orders["delivered_long_ago"]}
-    status, page = await api.call("GET", f"/orders?customer_id={bo}&status=pending")
+    status, page = await api.call("GET", f"/orders?customer_id={bo}&status=pending",
+                                  who="agent2")
     assert [o["number"] for o in page["items"]] == [api.world.orders["bo"]]
     status, body = await api.call("GET", "/orders?status=lost")
     assert status == 400 and "status" in body["error"]["details"]

@@ -15,10 +15,11 @@ from tests.e2e.api_world import (  # noqa: F401 - fixtures
 )
 
 
-async def _walk(api: Api, path: str, limit: int) -> list[Any]:
-    """Every item of ``path``, following ``next_cursor`` from the first page."""
+async def _walk(api: Api, path: str, limit: int, who: str = "supervisor") -> list[Any]:
+    """Every item of ``path``, following ``next_cursor`` from the first page (as a
+    supervisor by default: agents see only the customers they hold)."""
     sep = "&" if "?" in path else "?"
-    status, page = await api.call("GET", f"{path}{sep}limit={limit}")
+    status, page = await api.call("GET", f"{path}{sep}limit={limit}", who=who)
     assert status == 200, page
     items = page["items"]
     for _ in range(50):
@@ -26,7 +27,7 @@ async def _walk(api: Api, path: str, limit: int) -> list[Any]:
             return items
         assert len(page["items"]) == limit and page["offset"] == 0
         status, page = await api.call("GET", f"{path}{sep}limit={limit}"
-                                             f"&cursor={page['next_cursor']}")
+                                             f"&cursor={page['next_cursor']}", who=who)
         assert status == 200, page
         items += page["items"]
     raise AssertionError("the listing never ended")
@@ -44,7 +45,8 @@ async def test_cursor_walk_equals_the_offset_list(api_on_both: Api) -> None:
     ann = api_on_both.world.customers["ann"]
     for path, key in [*WALKS, (f"/orders?customer_id={ann}", "number")]:
         sep = "&" if "?" in path else "?"
-        status, everything = await api_on_both.call("GET", f"{path}{sep}limit=200")
+        status, everything = await api_on_both.call("GET", f"{path}{sep}limit=200",
+                                                    who="supervisor")
         assert status == 200 and everything["next_cursor"] is None
         walked = await _walk(api_on_both, path, limit=1)
         assert [item[key] for item in walked] == [item[key] for item in everything["items"]]

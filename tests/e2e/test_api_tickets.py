@@ -22,13 +22,14 @@ async def test_list_filters(api: Api) -> None:
 
 
 async def test_create_takes_sla_from_policy(api: Api) -> None:
-    status, ticket = await api.call("POST", "/tickets", json={
+    status, ticket = await api.call("POST", "/tickets", who="agent2", json={
         "customer_id": api.world.customers["bo"], "subject": "Broken mug", "priority": "high",
         "description": "It arrived in pieces"})
     assert status == 201, ticket
     assert ticket["status"] == "new" and ticket["priority"] == "high"
     assert ticket["first_response_due"] < ticket["resolution_due"]
-    status, page = await api.call("GET", f"/tickets/{ticket['number']}/comments")
+    status, page = await api.call("GET", f"/tickets/{ticket['number']}/comments",
+                                  who="agent2")
     assert [c["body"] for c in page["items"]] == ["It arrived in pieces"]
 
 
@@ -43,7 +44,7 @@ async def test_create_errors(api: Api, body: dict, status_code: int) -> None:
 
 
 async def test_order_of_another_customer_cannot_be_attached(api: Api) -> None:
-    status, reply = await api.call("POST", "/tickets", json={
+    status, reply = await api.call("POST", "/tickets", who="agent2", json={
         "customer_id": api.world.customers["bo"], "subject": "x",
         "order_number": api.world.orders["pending"]})
     assert status == 404 and reply["error"]["code"] == "order_not_found"

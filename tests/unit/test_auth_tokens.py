@@ -86,3 +86,21 @@ def test_signing_needs_a_secret_and_positive_ttl() -> None:
         sign_customer_token(1, "")
     with pytest.raises(ValueError):
         sign_customer_token(1, SECRET, ttl=0)
+
+
+def test_agent_token_carries_its_version_and_old_tokens_read_as_zero() -> None:
+    assert verify_agent_token(sign_agent_token(3, "agent", SECRET, version=7),
+                              SECRET).version == 7
+    now = int(time.time())
+    legacy = jwt.encode({"sub": "3", "role": "agent", "aud": "kefu:agent", "iss": "kefu",
+                         "iat": now, "exp": now + 60}, SECRET, algorithm="HS256")
+    assert verify_agent_token(legacy, SECRET).version == 0
+
+
+@pytest.mark.parametrize("ver", [True, "2", 1.5, None])
+def test_a_version_that_is_not_an_integer_is_invalid(ver: object) -> None:
+    now = int(time.time())
+    token = jwt.encode({"sub": "3", "role": "agent", "aud": "kefu:agent", "iss": "kefu",
+                        "iat": now, "exp": now + 60, "ver": ver}, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken):
+        verify_agent_token(token, SECRET)

@@ -26,7 +26,7 @@ def setup_api(app: web.Application) -> None:
     """Register the REST API, ``/api/openapi.json`` and ``/api/docs`` on ``app``."""
     from bot.gateway import keys
     from bot.gateway.api.docs import setup_docs
-    from bot.gateway.auth import secured
+    from bot.gateway.auth import scoped, secured
     from crm_core.policies import load_policy
 
     if keys.SLA_POLICY not in app:
@@ -34,7 +34,9 @@ def setup_api(app: web.Application) -> None:
         app[keys.SLA_POLICY] = load_policy(app[keys.SETTINGS].config_dir)
     operations = all_operations()
     for op in operations:
-        handler = op.handler if op.least_role is None else secured(op.handler, op.least_role)
+        handler = op.handler if op.owner is None else scoped(op.handler, op.owner)
+        if op.least_role is not None:
+            handler = secured(handler, op.least_role)
         app.router.add_route(op.method, op.full_path, handler, name=op.operation_id)
     setup_docs(app, operations)
     app.on_response_prepare.append(_bearer_challenge)

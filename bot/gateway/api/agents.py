@@ -20,13 +20,15 @@ from crm_core.services import agents as service
 
 
 async def login(request: web.Request) -> web.Response:
-    """Exchange an agent's email and password for a bearer token (401 if wrong)."""
+    """Exchange an agent's email and password for a bearer token (401 if wrong, 429
+    ``login_locked`` after too many wrong passwords for the account)."""
     body = await parse_body(request, LoginRequest)
     secret = request.config_dict[keys.SETTINGS].secret_key
     if secret is None:
         raise Unauthenticated("This server has no secret key configured; agent sign-in is off.")
     agent = await service.authenticate(unit_of_work(request), body.email, body.password)
-    token = sign_agent_token(agent.id, agent.role.value, secret, ttl=DEFAULT_AGENT_TTL)
+    token = sign_agent_token(agent.id, agent.role.value, secret, ttl=DEFAULT_AGENT_TTL,
+                             version=agent.token_version)
     return render(TokenOut, {"access_token": token, "expires_in": DEFAULT_AGENT_TTL,
                              "agent": agent})
 
@@ -63,20 +65,28 @@ async def create_agent(request: web.Request) -> web.Response:
 
 async def patch_agent(request: web.Request) -> web.Response:
     """Change an agent's profile, role, password, skills or active flag. Admins cannot
-    demote or disable themselves (422), so the last admin cannot lock everyone out."""
+    demote or disable themselves (422), so the last admin cannot lock everyone out.
+    A new password or disabling revokes the agent's tokens; disabling also takes them
+    out of the queue at once (their open console closes on its next check)."""
     agent_id = path_id(request, "agent_id")
     body = await parse_body(request, AgentPatch)
     agent = await service.update_agent(unit_of_work(request), agent_id,
                                        service.AgentChanges(**changes(body)),
                                        actor=actor(request),
                                        acting_agent_id=current_principal(request).agent_id)
+    console = request.config_dict.get(keys.CONSOLE)
+    if body.active is False and console is not None:
+        await console.set_presence(agent_id, "offline")
     return render(AgentOut, agent)
 
 
 _ID = r"/agents/{agent_id:\d+}"
 OPERATIONS = [
     Operation("POST", "/auth/login", login, "Sign in: get a bearer token", "auth",
-              least_role=None, body=LoginRequest, response=TokenOut, errors=(401,)),
+              least_role=None, body=LoginRequest, response=TokenOut, errors=(401, 429),
+              description="Five wrong passwords for one account within 15 minutes lock it "
+              "for a minute, twice as long after each further lockout (up to an hour): 429 "
+              "`login_locked` with `Retry-After`, and no password is checked meanwhile."),
     Operation("GET", "/agents/me", me, "The signed-in agent", "agents", response=AgentOut),
     Operation("GET", "/agents", list_agents, "List agents", "agents",
               least_role=AgentRole.SUPERVISOR, query=AgentQuery, response=AgentOut,

@@ -28,6 +28,12 @@ def unit_of_work(request: web.Request) -> SqlUnitOfWork:
     return SqlUnitOfWork(request.config_dict[keys.SESSION_FACTORY])
 
 
+def held_by(request: web.Request) -> int | None:
+    """The bound of the signed-in agent's listings: their id for agents (only customers
+    they hold), None for supervisors and admins (``crm_core.domain.access``)."""
+    return current_principal(request).viewer.held_by
+
+
 def actor(request: web.Request) -> str:
     """How the audit log names the signed-in agent, e.g. ``"agent:7"``."""
     return audit.agent_actor(current_principal(request).agent_id)

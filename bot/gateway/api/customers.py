@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.gateway.api.common import (
-    actor, audit_list_view, audit_view, changes, render, render_page, unit_of_work,
+    actor, audit_list_view, audit_view, changes, held_by, render, render_page, unit_of_work,
 )
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
@@ -19,12 +19,12 @@ from crm_core.services import customers as service
 
 
 async def list_customers(request: web.Request) -> web.Response:
-    """Customers matching every given filter, by id."""
+    """Customers matching every given filter, by id (for agents: those they hold)."""
     query = parse_query(request, CustomerQuery)
     page = await service.list_customers(
         unit_of_work(request), name=query.name, email=query.email, phone=query.phone,
         country=query.country, tier=query.tier, limit=query.limit, offset=query.offset,
-        cursor=query.cursor)
+        cursor=query.cursor, held_by=held_by(request))
     await audit_list_view(request, "customer.list", "customer", (c.id for c in page.items),
                           query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
     return render_page(CustomerOut, page, query)
@@ -70,9 +70,10 @@ OPERATIONS = [
               query=CustomerQuery, response=CustomerOut, paginated=True),
     Operation("POST", "/customers", create_customer, "Create a customer", "customers",
               body=CustomerCreate, response=CustomerOut, status=201, errors=(409,)),
-    Operation("GET", _ID, get_customer, "Get a customer", "customers", response=CustomerOut),
+    Operation("GET", _ID, get_customer, "Get a customer", "customers", response=CustomerOut,
+              owner="customer", errors=(403,)),
     Operation("PATCH", _ID, patch_customer, "Update a customer", "customers",
-              body=CustomerPatch, response=CustomerOut, errors=(409,)),
+              body=CustomerPatch, response=CustomerOut, errors=(403, 409), owner="customer"),
     Operation("GET", _ID + "/360", customer_360, "Customer 360: profile, orders, tickets",
-              "customers", response=Customer360Out),
+              "customers", response=Customer360Out, owner="customer", errors=(403,)),
 ]

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from bot.gateway import keys
 from bot.gateway.api.common import (
-    actor, audit_list_view, audit_view, render, render_page, unit_of_work,
+    actor, audit_list_view, audit_view, held_by, render, render_page, unit_of_work,
 )
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
@@ -18,11 +18,12 @@ from crm_core.services import orders as service
 
 
 async def list_orders(request: web.Request) -> web.Response:
-    """Orders matching every given filter, newest first."""
+    """Orders matching every given filter, newest first (for agents: of the customers
+    they hold)."""
     query = parse_query(request, OrderQuery)
     page = await service.list_orders(
         unit_of_work(request), customer_id=query.customer_id, status=query.status,
-        limit=query.limit, offset=query.offset, cursor=query.cursor)
+        limit=query.limit, offset=query.offset, cursor=query.cursor, held_by=held_by(request))
     await audit_list_view(request, "order.list", "customer",
                           (o.customer_id for o in page.items),
                           query.model_dump(exclude_defaults=True) | {"returned": len(page.items)})
@@ -69,14 +70,16 @@ OPERATIONS = [
     Operation("GET", "/orders", list_orders, "List orders", "orders", query=OrderQuery,
               response=OrderOut, paginated=True),
     Operation("GET", _NUMBER, get_order, "Get an order", "orders", response=OrderDetailOut,
-              errors=(404,)),
+              errors=(403, 404), owner="order"),
     Operation("POST", _NUMBER + "/cancel", cancel_order, "Cancel an order", "orders",
               body=CancelRequest, body_optional=True, response=OrderDetailOut,
-              errors=(404, 422),
+              errors=(403, 404, 422), owner="order",
               description="Cancel an order that has not shipped yet; stock goes back. "
               "The body (a reason) may be omitted. 422 `order_not_cancellable` once shipped."),
     Operation("POST", _NUMBER + "/address", change_address, "Change the shipping address",
-              "orders", body=AddressChange, response=OrderDetailOut, errors=(404, 422)),
+              "orders", body=AddressChange, response=OrderDetailOut, errors=(403, 404, 422),
+              owner="order"),
     Operation("POST", _NUMBER + "/return", return_order, "Return a delivered order",
-              "orders", body=ReturnRequest, response=OrderDetailOut, errors=(404, 422)),
+              "orders", body=ReturnRequest, response=OrderDetailOut, errors=(403, 404, 422),
+              owner="order"),
 ]

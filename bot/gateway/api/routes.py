@@ -36,6 +36,10 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = field(default=())
     description: str = ""
+    # What the path names, for the access rule (``crm_core.services.access``): "customer"
+    # (``{customer_id}``), "order" or "ticket" (``{number}``); agents get 403
+    # ``out_of_scope`` for one they do not hold.
+    owner: str | None = None
 
     @property
     def full_path(self) -> str:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.gateway import keys
 from bot.gateway.api.common import (
-    actor, audit_list_view, audit_view, render, render_page, unit_of_work,
+    actor, audit_list_view, audit_view, held_by, render, render_page, unit_of_work,
 )
 from bot.gateway.api.routes import Operation
 from bot.gateway.api.schemas import (
@@ -21,6 +21,7 @@ from bot.gateway.api.validation import parse_body, parse_query
 from bot.gateway.auth import current_principal, require_role
 from crm_core.domain import AgentRole
 from crm_core.models import Ticket
+from crm_core.services import access
 from crm_core.services import tickets as service
 
 
@@ -30,13 +31,14 @@ async def _ticket(request: web.Request) -> Ticket:
 
 
 async def list_tickets(request: web.Request) -> web.Response:
-    """Tickets matching every given filter, newest first."""
+    """Tickets matching every given filter, newest first (for agents: unassigned ones
+    and those of the customers they hold)."""
     query = parse_query(request, TicketQuery)
     page = await service.list_tickets(
         unit_of_work(request), customer_id=query.customer_id, status=query.status,
         priority=query.priority, assignee_id=query.assignee_id,
         unassigned=bool(query.unassigned), limit=query.limit, offset=query.offset,
-        cursor=query.cursor)
+        cursor=query.cursor, held_by=held_by(request))
     await audit_list_view(request, "ticket.list", "customer",
                           (t.customer_id for t in page.items),
                           query.model_dump(exclude_defaults=True, mode="json")
@@ -55,6 +57,8 @@ async def get_ticket(request: web.Request) -> web.Response:
 async def create_ticket(request: web.Request) -> web.Response:
     """Open a ticket; SLA due times (and priority, if omitted) come from the policy."""
     body = await parse_body(request, TicketCreate)
+    await access.check_customer(unit_of_work(request), current_principal(request).viewer,
+                                body.customer_id)
     ticket = await service.create_ticket(
         unit_of_work(request), request.config_dict[keys.SLA_POLICY],
         service.NewTicket(**body.model_dump()), actor=actor(request))
@@ -114,14 +118,18 @@ OPERATIONS = [
     Operation("GET", "/tickets", list_tickets, "List tickets", "tickets", query=TicketQuery,
               response=TicketOut, paginated=True),
     Operation("POST", "/tickets", create_ticket, "Open a ticket", "tickets", body=TicketCreate,
-              response=TicketOut, status=201, errors=(404,)),
-    Operation("GET", _NUMBER, get_ticket, "Get a ticket", "tickets", response=TicketOut),
+              response=TicketOut, status=201, errors=(403, 404)),
+    Operation("GET", _NUMBER, get_ticket, "Get a ticket", "tickets", response=TicketOut,
+              owner="ticket", errors=(403,)),
     Operation("PATCH", _NUMBER, patch_ticket, "Change a ticket's status or priority",
-              "tickets", body=TicketPatch, response=TicketOut, errors=(422,)),
+              "tickets", body=TicketPatch, response=TicketOut, errors=(403, 422),
+              owner="ticket"),
     Operation("POST", _NUMBER + "/assign", assign_ticket, "Assign a ticket", "tickets",
-              body=TicketAssign, response=TicketOut),
+              body=TicketAssign, response=TicketOut, owner="ticket", errors=(403,)),
     Operation("GET", _NUMBER + "/comments", list_comments, "List a ticket's comments",
-              "comments", query=CommentQuery, response=CommentOut, paginated=True),
+              "comments", query=CommentQuery, response=CommentOut, paginated=True,
+              owner="ticket", errors=(403,)),
     Operation("POST", _NUMBER + "/comments", add_comment, "Comment on a ticket", "comments",
-              body=CommentCreate, response=CommentOut, status=201, errors=(422,)),
+              body=CommentCreate, response=CommentOut, status=201, errors=(403, 422),
+              owner="ticket"),
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.gateway.console.recommendations import recommendations_panel
 from crm_core.domain.enums import AgentRole, MessageRole, TicketStatus
-from crm_core.errors import Forbidden, InvalidInput, KefuError, NotFound
+from crm_core.errors import InvalidInput, KefuError, NotFound, OutOfScope
 from crm_core.unit_of_work import UnitOfWork
 from routing.errors import OfferNotHeld
 from routing.events import EventKind, RoutingEvent
@@ -247,11 +247,15 @@ class ConsoleService:
         """Profile, orders, tickets, earlier conversations and sentiment trend, analytics
         (segment, value, churn risk and why) and recommendations with explanations
         (audited: one ``customer.view`` entry for the whole panel)."""
-        from crm_core.services import audit, customers
+        from crm_core.domain.access import Viewer
+        from crm_core.services import access, audit, customers
 
-        if role is AgentRole.AGENT and not await self._serves(agent_id, customer_id):
-            raise Forbidden("agents see customers of the conversations they hold",
-                            details={"customer_id": customer_id})
+        # The REST API's rule (crm_core.services.access), plus the offers and chats the
+        # agent holds in the queue right now (not yet, or never, in the CRM).
+        viewer = Viewer(agent_id, role)
+        if not (await self._serves(agent_id, customer_id)
+                or await access.may_see_customer(self._uow(), viewer, customer_id)):
+            raise OutOfScope("customer", customer_id)
         view = await customers.customer_360(self._uow(), customer_id)
         uow = self._uow()
         async with uow:

@@ -10,6 +10,12 @@ Server -> client: ``{"type": "hello", "agent", "tasks"}`` first; each request an
 ``{"type": "ok", "request", "result"}`` or ``{"type": "error", "request", "error"}``; pushed
 events ``{"type": "routing", "event": "offered"|"expired"|..., "task_id", "task"?}`` and
 ``{"type": "customer", "text", "conversation_id", "task_id"}``.
+
+The agent is checked again (exists, enabled, token not revoked) before every frame is
+acted on, before every offer is pushed, and every ``RECHECK_SECONDS`` while idle. When a
+check fails the console gets ``{"type": "error", "request": "auth", "error": {"code":
+"token_revoked"|"unauthenticated", ...}}`` and the socket is closed with code 4401
+(``CLOSE_REVOKED``); the agent goes offline in the queue, so no further offer reaches them.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.gateway import keys
-from bot.gateway.auth import Principal, current_principal, require_role, secured
+from bot.gateway.auth import Principal, current_principal, recheck, require_role, secured
 from bot.gateway.errors import error_body, frame_error
 from crm_core.domain.enums import AgentRole
 from crm_core.errors import InvalidInput, KefuError, Unauthenticated
@@ -146,6 +152,10 @@ async def _run(service: Any, principal: Principal, action: str, task_id: str,
 
 # --- WebSocket ------------------------------------------------------------------------------
 AUTH_FRAME_SECONDS = 10.0
+# How often an idle console's agent is checked again (frames and offers check at once).
+RECHECK_SECONDS = 2.0
+# Close code of a console whose agent is disabled, gone or whose token was revoked.
+CLOSE_REVOKED = 4401
 
 
 async def _principal_for(request: web.Request, token: str) -> Principal:
@@ -156,7 +166,11 @@ async def _principal_for(request: web.Request, token: str) -> Principal:
     if secret is None:
         raise Unauthenticated("This server has no secret key configured; agent sign-in is off.")
     claims = verify_agent_token(token, secret)
-    return await current_agent(request, Principal(claims.agent_id, AgentRole(claims.role)))
+    try:
+        role = AgentRole(claims.role)
+    except ValueError as exc:
+        raise Unauthenticated("The token names an unknown role.") from exc
+    return await current_agent(request, Principal(claims.agent_id, role, claims.version))
 
 
 async def _first_frame_principal(request: web.Request, ws: web.WebSocketResponse) -> Principal:
@@ -187,32 +201,92 @@ async def console_ws(request: web.Request) -> web.StreamResponse:
         except KefuError as exc:
             await ws.send_json({"type": "error", "request": "auth",
                                 **error_body(exc.code, exc.message, exc.details)})
-            await ws.close(code=4401, message=b"unauthenticated")
+            await ws.close(code=CLOSE_REVOKED, message=b"unauthenticated")
             return ws
     agent_id = principal.agent_id
+    guard = _AgentGuard(request.app, ws, principal)
     async with service.hub.agent_feed(agent_id) as feed:
-        pusher = asyncio.create_task(_push(ws, feed))
+        pusher = asyncio.create_task(_push(ws, feed, guard))
+        watchdog = asyncio.create_task(guard.watch())
         try:
             agent = await service.sign_in(agent_id)
             await ws.send_json({"type": "hello", "agent": agent,
                                 "tasks": await service.my_tasks(agent_id)})
             await service.router.dispatch()
             async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
-                    await _ws_frame(ws, service, principal, msg.data)
+                if msg.type == WSMsgType.TEXT and await guard.frame_allowed():
+                    await _ws_frame(ws, service, guard.principal, msg.data)
         finally:
             pusher.cancel()
+            watchdog.cancel()
     if not service.hub.has_agent_feed(agent_id):
         # The agent's last console closed: their conversations go back to the queue.
         await service.set_presence(agent_id, "offline")
     return ws
 
 
-async def _push(ws: web.WebSocketResponse, feed: Any) -> None:
+class _AgentGuard:
+    """Checks a console's agent again (``auth.recheck``) and closes the socket when the
+    agent is disabled, deleted or their token revoked."""
+
+    def __init__(self, app: web.Application, ws: web.WebSocketResponse,
+                 principal: Principal) -> None:
+        self.app, self.ws, self.principal = app, ws, principal
+
+    async def still_valid(self) -> bool:
+        """True if the agent may go on; otherwise tell the console why and close it."""
+        if self.ws.closed:
+            return False
+        try:
+            self.principal = await recheck(self.app, self.principal)
+            return True
+        except Unauthenticated as exc:
+            await self._close(exc)
+            return False
+
+    async def frame_allowed(self) -> bool:
+        """``still_valid`` before acting on a frame; when the check itself fails (the
+        database is down) the frame is refused with an error frame, not acted on
+        unchecked, and the socket stays open."""
+        try:
+            return await self.still_valid()
+        except Exception:  # noqa: BLE001 - logged; the console hears "unavailable"
+            log.warning("console re-check of agent %s failed", self.principal.agent_id,
+                        exc_info=True)
+            await self.ws.send_json({"type": "error", "request": "auth", **error_body(
+                "unavailable", "Your sign-in could not be checked; try again shortly.")})
+            return False
+
+    async def watch(self) -> None:
+        """Check every ``RECHECK_SECONDS`` until the socket closes (an idle console)."""
+        while not self.ws.closed:
+            await asyncio.sleep(RECHECK_SECONDS)
+            try:
+                if not await self.still_valid():
+                    return
+            except Exception:  # a database hiccup must not kill the socket
+                log.warning("console re-check of agent %s failed", self.principal.agent_id,
+                            exc_info=True)
+
+    async def _close(self, exc: KefuError) -> None:
+        log.info("closing the console of agent %s: %s", self.principal.agent_id, exc.code)
+        # Out of the queue first (their offers and chats go back to it), so no offer is
+        # made to them while the socket closes.
+        await self.app[keys.CONSOLE].set_presence(self.principal.agent_id, "offline")
+        if not self.ws.closed:
+            await self.ws.send_json({"type": "error", "request": "auth",
+                                     **error_body(exc.code, exc.message, exc.details)})
+            await self.ws.close(code=CLOSE_REVOKED, message=exc.code.encode())
+
+
+async def _push(ws: web.WebSocketResponse, feed: Any, guard: _AgentGuard) -> None:
     async for event in feed:
         if ws.closed:
             return
-        await ws.send_json(event.to_wire())
+        wire = event.to_wire()
+        if wire.get("event") == "offered" and not await guard.still_valid():
+            return
+        await ws.send_json(wire)
 
 
 async def _ws_frame(ws: web.WebSocketResponse, service: Any, principal: Principal,
