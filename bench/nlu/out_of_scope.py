@@ -119,8 +119,8 @@ def bench(datasets: Path, default_config: Path) -> dict:
 
 def markdown(result: dict) -> str:
     """The side-by-side table for BENCHMARKS.md."""
-    lines = ["| pipeline | Banking77 acc. (fallback on / off) | held-out: in-scope acc. "
-             "(on / off) | OOS recall | AUROC | HWU64 rejected (held-out model / full) |",
+    lines = [("| pipeline | Banking77 acc. (fallback on / off) | held-out: in-scope acc. "
+              "(on / off) | OOS recall | AUROC | HWU64 rejected (held-out model / full) |"),
              "|---|---|---|---|---|---|"]
     for name in ("today", "new"):
         b, h = result[name]["banking77"], result[name]["heldout"]

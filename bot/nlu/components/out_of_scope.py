@@ -100,7 +100,7 @@ class OutOfScopeFallback(Component):
         # intents to choose from a model is more confident, so these copies do not give
         # the in-scope rows.
         kept = rng.permutation(np.flatnonzero(~np.isin(labels, list(OOS_LABELS)) & has_text))
-        cut = int(round(0.8 * len(kept)))
+        cut = round(0.8 * len(kept))
         oos_labelled = np.flatnonzero(np.isin(labels, list(OOS_LABELS)) & has_text)
         rows = [self._rows(data, messages, labels, vectors, np.sort(kept[:cut]),
                            np.sort(kept[cut:]), oos_labelled, generic)]
