@@ -2,7 +2,10 @@
 by cross-validation per language, and sentiment on a small labelled set.
 
 Run: ``.venv/bin/python bench/nlu/run.py [--pipelines tfidf,fast,default]
-[--oos-pipeline default] [--cv-pipelines default] [--skip-banking]``
+[--oos-pipeline default] [--cv-pipelines default] [--skip-banking] [--out-of-scope]``
+``--out-of-scope`` adds the real-data out-of-scope comparison (bench/nlu/out_of_scope.py):
+today's fallback and the learned one side by side on Banking77, its held-out-intent split
+and HWU64.
 Writes ``bench/nlu/results.json`` and prints a Markdown table. Banking77 is read from
 ``../shared/datasets/banking77`` (relative to the repository); if it is absent the Banking77
 parts are skipped with a message.
@@ -187,6 +190,26 @@ def bench_sentiment() -> dict:
     return out
 
 
+def bench_out_of_scope() -> dict:
+    """Today's fallback vs the learned one (bench/nlu/out_of_scope.py); needs the datasets."""
+    from bot.nlu import embeddings
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import out_of_scope
+
+    datasets = BANKING.parent
+    if not (datasets / "out_of_scope" / "hwu64.csv").is_file():
+        print(f"out-of-scope data not found under {datasets}: skipping")
+        return {}
+    # Four trainings and 25k sentences: keep every vector of the run in the per-process
+    # cache (each sentence is still encoded once, by the first pipeline that meets it).
+    embeddings._CACHE_LIMIT = 60_000
+    result = out_of_scope.bench(datasets, PIPELINES["default"])
+    result["load_average"] = load_average()
+    print(out_of_scope.markdown(result), flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pipelines", default="tfidf,fast,default")
@@ -195,6 +218,8 @@ def main() -> None:
     parser.add_argument("--skip-sentiment", action="store_true")
     parser.add_argument("--cv-pipelines", default="default")
     parser.add_argument("--tmp", default="/tmp/kefu-nlu-bench")
+    parser.add_argument("--out-of-scope", action="store_true",
+                        help="today's fallback vs kefu.oos_fallback.v1 on real data")
     parser.add_argument("--out", default=str(OUT), help="results JSON file")
     args = parser.parse_args()
     names = [n for n in args.pipelines.split(",") if n]
@@ -207,6 +232,8 @@ def main() -> None:
         results["banking77"] = bench_banking(names, Path(args.tmp))
         if args.oos_pipeline:
             results["banking77_oos"] = bench_banking_oos(args.oos_pipeline)
+    if args.out_of_scope:
+        results["out_of_scope"] = bench_out_of_scope()
     results["kefu_cv"] = [bench_kefu_cv(n) for n in args.cv_pipelines.split(",") if n]
     if not args.skip_sentiment:
         results["sentiment"] = bench_sentiment()

@@ -60,8 +60,23 @@ def train(data_paths: tuple[str, ...], config_path: str | None, out_dir: str) ->
 
             pipeline, metadata = train_pipeline(data, config, step)
         out = save_pipeline(pipeline, metadata, out_dir)
+    _echo_fallback_curve(metadata.get("out_of_scope"))
     click.echo(f"model saved to {out} ({metadata['train_seconds']:.1f} s, "
                f"data sha256 {metadata['data_sha256'][:12]})")
+
+
+def _echo_fallback_curve(report: dict | None) -> None:
+    """The calibration curve (in-scope accuracy vs OOS recall) and the chosen point."""
+    if not report or "chosen" not in report:
+        return
+    click.echo(f"fallback threshold chosen on held-out training intents "
+               f"({report['trade_off']}):", err=True)
+    click.echo("  threshold  in-scope acc  OOS recall  in-scope fallback", err=True)
+    for point in report["curve"]:
+        click.echo(f"  {point['threshold']:9.4f}  {point['in_scope_accuracy']:12.4f}  "
+                   f"{point['oos_recall']:10.4f}  {point['in_scope_fallback_rate']:17.4f}",
+                   err=True)
+    click.echo(f"chosen: {json.dumps(report['chosen'])}")
 
 
 @nlu.command()
@@ -102,10 +117,16 @@ def test(model_dir: str | None, data_paths: tuple[str, ...], out_dir: str,
             predictions = evaluation.predict(interpreter.parse_batch, data)
         report = evaluation.write_reports(predictions, out_dir)
     oos = report["out_of_scope_detection"]
-    click.echo(json.dumps({"accuracy": round(report["accuracy"], 4),
-                           "macro_f1": round(report["macro avg"]["f1-score"], 4),
-                           "out_of_scope_recall": oos["out_of_scope_recall"],
-                           "auroc": oos["auroc"], "out": out_dir}))
+    summary = {"accuracy": round(report["accuracy"], 4),
+               "macro_f1": round(report["macro avg"]["f1-score"], 4),
+               "out_of_scope_recall": oos["out_of_scope_recall"],
+               "auroc": oos["auroc"], "out": out_dir}
+    calibration = None if cross_validation else interpreter.metadata.get("out_of_scope")
+    if calibration and "chosen" in calibration:
+        # The operating point chosen at training time (on held-out training intents).
+        summary["fallback"] = {"trade_off": calibration["trade_off"],
+                               "chosen": calibration["chosen"]}
+    click.echo(json.dumps(summary))
 
 
 @nlu.command()

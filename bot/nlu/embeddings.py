@@ -239,20 +239,20 @@ def sentence_embeddings(name: str, texts: list[str]) -> np.ndarray:
         raise PipelineConfigError(f"unknown embeddings {name!r}; one of {sorted(EMBEDDING_DIMS)}")
     out = np.zeros((len(texts), EMBEDDING_DIMS[name]), dtype=np.float32)
     cache = _cache[name]
-    missing = [i for i, t in enumerate(texts) if t not in cache]
-    if missing:
-        todo = list(dict.fromkeys(texts[i] for i in missing))
+    with _cache_lock:
+        # Take the hits first: filling the cache below may clear it, and a hit read after
+        # that would come back as zeros.
+        known = {t: cache[t] for t in texts if t in cache}
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if todo:
         vectors = embed(todo) if name == "wordllama" else minilm_encoder().encode(todo)
         with _cache_lock:
             if len(cache) + len(todo) > _CACHE_LIMIT:
                 cache.clear()
             cache.update(zip(todo, vectors, strict=True))
-        fresh = dict(zip(todo, vectors, strict=True))
-    else:
-        fresh = {}
+        known.update(zip(todo, vectors, strict=True))
     for i, text in enumerate(texts):
-        vector = fresh.get(text)
-        out[i] = vector if vector is not None else cache.get(text, out[i])
+        out[i] = known[text]
     return out
 
 

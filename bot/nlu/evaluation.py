@@ -3,7 +3,8 @@
 A message predicted out of scope counts as ``nlu_fallback``, and test examples labelled
 ``out_of_scope`` count as ``nlu_fallback`` too, so the report's ``nlu_fallback`` recall is the
 out-of-scope recall. ``out_of_scope_detection`` adds in-scope accuracy and AUROC of the
-out-of-scope score (1 - the best in-scope confidence).
+out-of-scope score (the fallback component's learned score when it has one, else 1 - the
+best in-scope confidence).
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ def canonical(intent: str) -> str:
 def to_prediction(text: str, truth: str, result: ParseResult) -> Prediction:
     """Compare one parse with its label."""
     in_scope = [i.confidence for i in result.intent_ranking if i.name not in OOS_LABELS]
+    score = result.out_of_scope_score
+    if score is None:  # no learned scorer: the Rasa-style score
+        score = 1.0 - (max(in_scope) if in_scope else 0.0)
     return Prediction(text, canonical(truth), canonical(result.intent.name),
-                      result.intent.confidence, 1.0 - (max(in_scope) if in_scope else 0.0))
+                      result.intent.confidence, score)
 
 
 def predict(parse_batch: Callable[[list[str]], list[ParseResult]], data: TrainingData,

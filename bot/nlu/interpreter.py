@@ -101,6 +101,7 @@ def _to_result(message: Message, original: str) -> ParseResult:
         entities=entities,
         sentiment=message.sentiment or Sentiment(0.0, "neutral"),
         language=message.language,
+        out_of_scope_score=message.oos_score,
     )
 
 

@@ -86,10 +86,13 @@ class Pipeline:
     def fit(self, data: TrainingData, progress: Progress | None = None) -> Pipeline:
         """Train every component in order on ``data``."""
         messages = [Message(e.text) for e in data.examples]
-        for component in self.components:
+        for i, component in enumerate(self.components):
             if progress:
                 progress(component.registry_name)
-            component.fit(data, messages)
+            if component.wants_upstream:
+                component.fit(data, messages, upstream=self.components[:i])
+            else:
+                component.fit(data, messages)
             if component.featurizer:
                 component.process_batch(messages)
         return self
@@ -124,6 +127,8 @@ def train_pipeline(data: TrainingData, config: dict[str, Any],
         "entities": data.entity_types,
         "config": config,
     }
+    for component in pipeline.components:
+        metadata.update(component.training_metadata())
     return pipeline, metadata
 
 

@@ -51,5 +51,6 @@ def _load_builtins() -> None:
         entities_rules,
         intent,
         language,
+        out_of_scope,
         sentiment,
     )

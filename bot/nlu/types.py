@@ -49,6 +49,9 @@ class ParseResult:
     entities: tuple[Entity, ...] = ()
     sentiment: Sentiment = field(default_factory=lambda: Sentiment(0.0, "neutral"))
     language: str = "en"
+    # P(out of scope) from the fallback component, when it has a learned scorer (not on
+    # the wire: Rasa's ``latest_message`` has no such field).
+    out_of_scope_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Rasa-shaped dict (``latest_message``) plus kefu's sentiment and language.

@@ -95,3 +95,15 @@ def test_requantised_model_is_made_once_quietly_and_atomically(tmp_path, caplog)
     stamp = made.stat().st_mtime_ns
     assert embeddings.dynamic_int8_model(source, tmp_path) == made
     assert made.stat().st_mtime_ns == stamp  # reused, not rebuilt
+
+
+def test_cache_hits_survive_the_cache_filling_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call that both hits the cache and fills it must not return zeros for the hits."""
+    embeddings.clear_cache()
+    monkeypatch.setattr(embeddings, "_CACHE_LIMIT", 3)
+    seen = embeddings.sentence_embeddings("wordllama", ["where is my order", "refund please"])
+    both = embeddings.sentence_embeddings(
+        "wordllama", ["where is my order", "refund please", "opening hours", "cancel it"])
+    assert (abs(both).sum(axis=1) > 0).all()
+    assert np.allclose(both[:2], seen)
+    embeddings.clear_cache()

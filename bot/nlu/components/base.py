@@ -22,6 +22,7 @@ class Message:
     intent_ranking: list[tuple[str, float]] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     sentiment: Sentiment | None = None
+    oos_score: float | None = None  # out-of-scope score, when a fallback component set one
 
 
 class Component:
@@ -33,10 +34,16 @@ class Component:
 
     registry_name: ClassVar[str] = ""
     featurizer: ClassVar[bool] = False
+    # True: ``fit`` also takes ``upstream=`` (the fitted components before this one).
+    wants_upstream: ClassVar[bool] = False
 
     def fit(self, data: TrainingData, messages: list[Message]) -> Component:
         """Learn from the data; returns self. Rule-based components learn nothing."""
         return self
+
+    def training_metadata(self) -> dict:
+        """Entries this component adds to the model's ``metadata.json`` (none by default)."""
+        return {}
 
     def process(self, message: Message) -> None:
         """Annotate one message in place."""

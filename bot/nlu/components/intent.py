@@ -132,8 +132,11 @@ class TextFeaturizer:
             blocks.append(sp.csr_matrix(dense))
         return sp.hstack(blocks, format="csr")
 
-    def _dense(self, messages: list[Message]) -> np.ndarray | None:
+    def dense(self, messages: list[Message]) -> np.ndarray | None:
         """Weighted sentence embeddings side by side, or None without embeddings."""
+        return self._dense(messages)
+
+    def _dense(self, messages: list[Message]) -> np.ndarray | None:
         if not self.embeddings:
             return None
         from bot.nlu.embeddings import sentence_embeddings
