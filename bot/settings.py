@@ -6,10 +6,12 @@ or from a ``.env`` file; unknown ``KEFU_`` keys are rejected so a typo fails lou
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +24,9 @@ ENV_DATABASE_URL = "KEFU_DATABASE_URL"
 ENV_REDIS_URL = "KEFU_REDIS_URL"
 ENV_SECRET_KEY = "KEFU_SECRET_KEY"
 ENV_CORS_ORIGINS = "KEFU_CORS_ORIGINS"
+# KEFU_ variables that are not settings: the test suite's own (tests/conftest.py).
+NOT_SETTINGS_PREFIXES = ("KEFU_TEST_",)
+NOT_SETTINGS = frozenset({"KEFU_SCHEMATHESIS_EXAMPLES"})
 
 
 class Settings(BaseSettings):
@@ -274,7 +279,27 @@ class Settings(BaseSettings):
             )
         return value
 
+    @model_validator(mode="after")
+    def _no_unknown_environment(self) -> Settings:
+        unknown = unknown_environment(os.environ)
+        if unknown:
+            raise ValueError(
+                f"unknown environment variable(s) {', '.join(unknown)}: kefu reads "
+                f"{ENV_PREFIX}<setting> for the settings listed in the README "
+                "(a typo such as KEFU_DATABSE_URL would otherwise be silently ignored)")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         """True when the CRM lives in an embedded SQLite file."""
         return self.database_url.startswith("sqlite")
+
+
+def unknown_environment(environ: Mapping[str, str]) -> list[str]:
+    """``KEFU_*`` variables in ``environ`` that name no setting (case-insensitive, as
+    pydantic-settings reads them), minus the test suite's own."""
+    known = {f"{ENV_PREFIX}{name}".upper() for name in Settings.model_fields}
+    return sorted(key for key in environ
+                  if key.upper().startswith(ENV_PREFIX) and key.upper() not in known
+                  and key.upper() not in NOT_SETTINGS
+                  and not key.upper().startswith(NOT_SETTINGS_PREFIXES))
