@@ -53,4 +53,5 @@ def _load_builtins() -> None:
         language,
         out_of_scope,
         sentiment,
+        sentiment_learned,
     )
