@@ -260,3 +260,10 @@ class OutOfStock(RuleViolation):
     def __init__(self, sku: str, stock: int, requested: int) -> None:
         super().__init__(f"only {stock} of {sku} in stock",
                          details={"sku": sku, "stock": stock, "requested": requested})
+
+
+class ArticleNotFound(EntityNotFound):
+    """No help-center article with this slug (or it is a draft the caller may not see)."""
+
+    code = "article_not_found"
+    entity = "article"

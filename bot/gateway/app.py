@@ -96,6 +96,9 @@ def create_app(settings: Settings) -> web.Application:
     from bot.dialogue.setup import setup_dialogue
     from bot.gateway.channels.setup import setup_channels
 
+    from bot.knowledge.setup import setup_knowledge
+
+    setup_knowledge(app)  # help-center index at keys.KNOWLEDGE (bot/knowledge)
     setup_dialogue(app)  # dialogue engine at keys.MESSAGE_HANDLER
     setup_channels(app)  # Rasa REST + socket.io, /ws/chat, web chat page at /
     from bot.voice.setup import setup_voice

@@ -1,0 +1,116 @@
+"""The hybrid retrieval index: BM25 (bm25s) over jieba/Snowball terms plus MiniLM
+sentence embeddings, fused per passage into one score in [0, 1].
+
+Fusion (chosen by measurement, BENCHMARKS.md "Knowledge base"): a weighted sum of the
+cosine similarity and a saturated BM25 score, ``bm25 / (bm25 + k)``. Both parts are
+absolute (they do not depend on the other candidates), so the fused score can be held to
+one calibrated threshold: below it the bot says it does not know.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+
+from bot.knowledge.passages import ArticleDoc, Passage, split_article
+from bot.knowledge.tokens import tokenize
+
+Embedder = Callable[[list[str]], np.ndarray]
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+
+
+def minilm(texts: list[str]) -> np.ndarray:
+    """The all-MiniLM-L6-v2 vectors kefu's NLU already ships (L2-normalised, cached)."""
+    from bot.nlu.embeddings import sentence_embeddings
+
+    return sentence_embeddings("minilm", texts)
+
+
+class NotFittedError(ValueError, AttributeError):
+    """``search`` before ``fit``."""
+
+
+@dataclass(frozen=True)
+class HybridConfig:
+    """Weights of the fusion, per language (MiniLM knows English far better than
+    Chinese, so Chinese leans on BM25), the BM25 saturation constant, and the
+    candidates taken from each retriever before fusing."""
+
+    weight_embedding: dict[str, float] = field(
+        default_factory=lambda: {"en": 0.6, "zh": 0.3})
+    bm25_k: float = 4.0
+    candidates: int = 50
+    mode: str = "hybrid"  # "hybrid" | "bm25" | "embeddings" (for the benchmark)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage with its fused score and the two parts."""
+
+    passage: Passage
+    score: float
+    bm25: float
+    cosine: float
+
+
+class KnowledgeIndex:
+    """``fit(articles)`` then ``search(query)``; scikit-learn style (state ends in ``_``)."""
+
+    def __init__(self, config: HybridConfig | None = None,
+                 embedder: Embedder | None = None) -> None:
+        self.config = config or HybridConfig()
+        self.embedder = embedder
+
+    def fit(self, articles: Sequence[ArticleDoc]) -> KnowledgeIndex:
+        """Cut the articles into passages and index them."""
+        passages = [p for doc in articles for p in split_article(doc)]
+        self.passages_ = passages
+        self.languages_ = np.array([p.language for p in passages])
+        self.bm25_ = bm25s.BM25()
+        if passages:
+            self.bm25_.index([tokenize(p.indexed_text) or ["\u2205"] for p in passages],
+                             show_progress=False)
+        self.vectors_ = (self._embed([p.indexed_text for p in passages]) if passages
+                         else np.zeros((0, 1), dtype=np.float32))
+        return self
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.config.mode == "bm25":
+            return np.zeros((len(texts), 1), dtype=np.float32)
+        return (self.embedder or minilm)(texts)
+
+    def search(self, query: str, language: str | None = None, k: int = 5) -> list[Hit]:
+        """The ``k`` best passages for ``query`` (only ``language``'s when given)."""
+        if not hasattr(self, "passages_"):
+            raise NotFittedError("fit the index before searching it")
+        if not self.passages_ or not query.strip():
+            return []
+        bm25 = self._bm25_scores(query)
+        cosine = (self.vectors_ @ self._embed([query])[0]).astype(np.float32)
+        weight = self._weight(language)
+        fused = weight * np.clip(cosine, 0, 1) + (1 - weight) * bm25 / (bm25 + self.config.bm25_k)
+        if language is not None:
+            fused = np.where(self.languages_ == language, fused, -1.0)
+        top = np.argsort(-fused, kind="stable")[:k]
+        return [Hit(self.passages_[i], float(fused[i]), float(bm25[i]), float(cosine[i]))
+                for i in top if fused[i] >= 0]
+
+    def _weight(self, language: str | None) -> float:
+        if self.config.mode == "bm25":
+            return 0.0
+        if self.config.mode == "embeddings":
+            return 1.0
+        weights = self.config.weight_embedding
+        return weights.get(language or "en", weights.get("en", 0.5))
+
+    def _bm25_scores(self, query: str) -> np.ndarray:
+        if self.config.mode == "embeddings":
+            return np.zeros(len(self.passages_), dtype=np.float32)
+        terms = [t for t in tokenize(query) if t in self.bm25_.vocab_dict]
+        if not terms:
+            return np.zeros(len(self.passages_), dtype=np.float32)
+        return self.bm25_.get_scores(terms).astype(np.float32)
