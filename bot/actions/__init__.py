@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
+from bot.actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback
 from bot.actions.identity import ActionVerifyIdentity, ValidateIdentityForm
 from bot.actions.orders import (
     ActionCancelOrder,
@@ -26,6 +27,7 @@ ACTION_CLASSES: tuple[type[Action], ...] = (
     ActionChangeAddress, ActionRequestReturn, ActionOpenTicket, ActionTicketStatus,
     ActionAccountUpdate, ActionProductInfo, ActionRecommend, ActionFaq, ActionHandoff,
     ActionGoodbye, ActionRecordCsat, ActionVerifyCode, ValidateCodeForm,
+    ActionKnowledgeAnswer, ActionKnowledgeFeedback,
 )
 
 

@@ -2,7 +2,8 @@
 sentence embeddings, fused per passage into one score in [0, 1].
 
 Fusion (chosen by measurement, BENCHMARKS.md "Knowledge base"): a weighted sum of the
-cosine similarity and a saturated BM25 score, ``bm25 / (bm25 + k)``. Both parts are
+cosine similarity and the BM25 score as a share of a full match (``_bm25_scores``). Both
+parts are
 absolute (they do not depend on the other candidates), so the fused score can be held to
 one calibrated threshold: below it the bot says it does not know.
 """
@@ -10,6 +11,8 @@ one calibrated threshold: below it the bot says it does not know.
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,13 +40,10 @@ class NotFittedError(ValueError, AttributeError):
 @dataclass(frozen=True)
 class HybridConfig:
     """Weights of the fusion, per language (MiniLM knows English far better than
-    Chinese, so Chinese leans on BM25), the BM25 saturation constant, and the
-    candidates taken from each retriever before fusing."""
+    Chinese, so Chinese leans on BM25), and which retrievers take part."""
 
     weight_embedding: dict[str, float] = field(
         default_factory=lambda: {"en": 0.6, "zh": 0.3})
-    bm25_k: float = 4.0
-    candidates: int = 50
     mode: str = "hybrid"  # "hybrid" | "bm25" | "embeddings" (for the benchmark)
 
 
@@ -71,9 +71,10 @@ class KnowledgeIndex:
         self.passages_ = passages
         self.languages_ = np.array([p.language for p in passages])
         self.bm25_ = bm25s.BM25()
+        corpus = [tokenize(p.indexed_text) or ["\u2205"] for p in passages]
         if passages:
-            self.bm25_.index([tokenize(p.indexed_text) or ["\u2205"] for p in passages],
-                             show_progress=False)
+            self.bm25_.index(corpus, show_progress=False)
+        self.df_ = Counter(t for terms in corpus for t in set(terms))
         self.vectors_ = (self._embed([p.indexed_text for p in passages]) if passages
                          else np.zeros((0, 1), dtype=np.float32))
         return self
@@ -92,10 +93,14 @@ class KnowledgeIndex:
         bm25 = self._bm25_scores(query)
         cosine = (self.vectors_ @ self._embed([query])[0]).astype(np.float32)
         weight = self._weight(language)
-        fused = weight * np.clip(cosine, 0, 1) + (1 - weight) * bm25 / (bm25 + self.config.bm25_k)
+        fused = weight * np.clip(cosine, 0, 1) + (1 - weight) * bm25
         if language is not None:
             fused = np.where(self.languages_ == language, fused, -1.0)
-        top = np.argsort(-fused, kind="stable")[:k]
+        if k < len(fused):  # a partial sort: only the k best need ordering
+            best = np.argpartition(-fused, k)[:k]
+            top = best[np.argsort(-fused[best], kind="stable")]
+        else:
+            top = np.argsort(-fused, kind="stable")
         return [Hit(self.passages_[i], float(fused[i]), float(bm25[i]), float(cosine[i]))
                 for i in top if fused[i] >= 0]
 
@@ -108,9 +113,18 @@ class KnowledgeIndex:
         return weights.get(language or "en", weights.get("en", 0.5))
 
     def _bm25_scores(self, query: str) -> np.ndarray:
+        """BM25 over the query's known terms, as a share of what a passage holding every
+        query term once would score: unknown words count against the match, so the value
+        means the same on ten articles as on ten thousand."""
+        zeros = np.zeros(len(self.passages_), dtype=np.float32)
         if self.config.mode == "embeddings":
-            return np.zeros(len(self.passages_), dtype=np.float32)
-        terms = [t for t in tokenize(query) if t in self.bm25_.vocab_dict]
-        if not terms:
-            return np.zeros(len(self.passages_), dtype=np.float32)
-        return self.bm25_.get_scores(terms).astype(np.float32)
+            return zeros
+        terms = tokenize(query)
+        known = [t for t in terms if t in self.bm25_.vocab_dict]
+        if not known:
+            return zeros
+        n = len(self.passages_)
+        idf = [math.log(1 + (n - self.df_.get(t, 0) + 0.5) / (self.df_.get(t, 0) + 0.5))
+               for t in terms]
+        reference = sum(idf) / (1 + self.bm25_.k1)
+        return np.minimum(self.bm25_.get_scores(known) / reference, 1.0).astype(np.float32)

@@ -214,10 +214,14 @@ async def record_view(uow: UnitOfWork, article_id: int) -> None:
         await uow.commit()
 
 
-async def record_vote(uow: UnitOfWork, slug: str, helpful: bool) -> None:
-    """Count a "Did this answer your question?" vote (``ArticleNotFound`` if it is gone)."""
+async def record_vote(uow: UnitOfWork, slug: str, helpful: bool, *, actor: str = audit.BOT,
+                      conversation_id: int | None = None) -> None:
+    """Count a "Did this answer your question?" vote (``ArticleNotFound`` if it is gone);
+    the audit entry says which conversation the bot resolved (or did not)."""
     async with uow:
         article = await _load(uow, slug)
         await uow.articles.bump(article.id, helpful_yes=int(helpful),
                                 helpful_no=int(not helpful))
+        audit.record(uow, actor, "article.vote", "article", slug,
+                     {"helpful": helpful, "conversation_id": conversation_id})
         await uow.commit()
