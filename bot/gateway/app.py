@@ -101,6 +101,9 @@ def create_app(settings: Settings) -> web.Application:
     setup_knowledge(app)  # help-center index at keys.KNOWLEDGE (bot/knowledge)
     setup_dialogue(app)  # dialogue engine at keys.MESSAGE_HANDLER
     setup_channels(app)  # Rasa REST + socket.io, /ws/chat, web chat page at /
+    from bot.gateway.help.setup import setup_help
+
+    setup_help(app)  # public help center at /help (bot/gateway/help)
     from bot.voice.setup import setup_voice
 
     setup_voice(app)  # /voice/turn, /voice/twilio, AudioSocket server (bot/voice)
