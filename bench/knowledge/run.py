@@ -29,7 +29,7 @@ from bot.knowledge.index import HybridConfig, KnowledgeIndex
 from bot.knowledge.passages import ArticleDoc
 from bot.nlu.embeddings import clear_cache
 
-WEIGHTS = (0.1, 0.2, 0.3, 0.5, 0.7)
+WEIGHTS = (0.1, 0.2, 0.3, 0.5)
 MAX_WRONG = 0.05
 
 

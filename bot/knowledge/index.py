@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from bot.knowledge.passages import ArticleDoc, Passage, split_article
 from bot.knowledge.tokens import tokenize
 
 Embedder = Callable[[list[str]], np.ndarray]
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
 
@@ -43,7 +45,7 @@ class HybridConfig:
     Chinese, so Chinese leans on BM25), and which retrievers take part."""
 
     weight_embedding: dict[str, float] = field(
-        default_factory=lambda: {"en": 0.6, "zh": 0.3})
+        default_factory=lambda: {"en": 0.1, "zh": 0.2})
     mode: str = "hybrid"  # "hybrid" | "bm25" | "embeddings" (for the benchmark)
 
 
@@ -91,7 +93,7 @@ class KnowledgeIndex:
         if not self.passages_ or not query.strip():
             return []
         bm25 = self._bm25_scores(query)
-        cosine = (self.vectors_ @ self._embed([query])[0]).astype(np.float32)
+        cosine = (self.vectors_ @ self._query_vector(query)).astype(np.float32)
         weight = self._weight(language)
         fused = weight * np.clip(cosine, 0, 1) + (1 - weight) * bm25
         if language is not None:
@@ -103,6 +105,18 @@ class KnowledgeIndex:
             top = np.argsort(-fused, kind="stable")
         return [Hit(self.passages_[i], float(fused[i]), float(bm25[i]), float(cosine[i]))
                 for i in top if fused[i] >= 0]
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding; a long message is the mean of its sentences' vectors
+        (MiniLM reads 128 tokens, and a story's first lines are rarely its question:
+        measured on tau2-bench, success@1 of embeddings alone 0.11 -> 0.28)."""
+        if self.config.mode == "bm25":
+            return np.zeros(1, dtype=np.float32)
+        sentences = [s for s in _SENTENCE.split(query) if s.strip()]
+        if len(sentences) <= 2:
+            return self._embed([query])[0]
+        mean = self._embed(sentences).mean(axis=0)
+        return mean / (np.linalg.norm(mean) or 1.0)
 
     def _weight(self, language: str | None) -> float:
         if self.config.mode == "bm25":
