@@ -3,9 +3,8 @@ sentence embeddings, fused per passage into one score in [0, 1].
 
 Fusion (chosen by measurement, BENCHMARKS.md "Knowledge base"): a weighted sum of the
 cosine similarity and the BM25 score as a share of a full match (``_bm25_scores``). Both
-parts are
-absolute (they do not depend on the other candidates), so the fused score can be held to
-one calibrated threshold: below it the bot says it does not know.
+parts are absolute (they do not depend on the other candidates), so the fused score can
+be held to one calibrated threshold: below it the bot says it does not know.
 """
 
 from __future__ import annotations

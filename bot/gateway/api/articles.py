@@ -51,7 +51,7 @@ async def create_article(request: web.Request) -> web.Response:
 async def patch_article(request: web.Request) -> web.Response:
     """Edit an article; publish or unpublish it with ``status``."""
     body = await parse_body(request, ArticlePatch)
-    sent = {k: v for k, v in changes(body).items()}
+    sent = changes(body)
     slug = request.match_info["slug"]
     current = await service.get_article(unit_of_work(request), slug)
     if "status" in sent or current.status == ArticleStatus.PUBLISHED:
