@@ -120,7 +120,7 @@ class Settings(BaseSettings):
         "no local class provides (Rasa's action_endpoint)")
 
     # --- knowledge base (bot/knowledge) ---
-    knowledge_threshold: float = Field(default=0.42, ge=0, le=1, description="Least fused "
+    knowledge_threshold: float = Field(default=0.44, ge=0, le=1, description="Least fused "
                                        "retrieval score the bot answers from an article with; "
                                        "below it, it says it does not know.")
     knowledge_poll_seconds: float = Field(default=2.0, gt=0, le=3600, description="How often "

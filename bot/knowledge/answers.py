@@ -9,7 +9,7 @@ from bot.knowledge.index import Hit, KnowledgeIndex
 
 # Calibrated on held-out questions (bench/knowledge, BENCHMARKS.md "Knowledge base"): the
 # fused score above which an answer is right far more often than wrong.
-DEFAULT_THRESHOLD = 0.42
+DEFAULT_THRESHOLD = 0.44
 
 
 @dataclass(frozen=True)

@@ -65,12 +65,12 @@ async def test_search_sees_published_articles_within_seconds(api: Api) -> None:
     await api.call("POST", "/articles", json=CANADA)  # a draft: never searched
     base = api.client.server.app[keys.KNOWLEDGE]
     await base.refresh()
-    status, page = await api.call("GET", "/articles/search?q=deliver+to+canada")
+    status, page = await api.call("GET", "/articles/search?q=shipping+to+canada")
     assert status == 200 and page["items"] == []
     await api.call("PATCH", "/articles/do-you-ship-to-canada", json={"status": "published"},
                    who="supervisor")
     for _ in range(100):  # the app's own poller picks it up (every 2 s by default)
-        status, page = await api.call("GET", "/articles/search?q=deliver+to+canada")
+        status, page = await api.call("GET", "/articles/search?q=shipping+to+canada")
         if page["items"]:
             break
         await asyncio.sleep(0.1)
