@@ -48,6 +48,7 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 def _register_groups() -> None:
+    from bot.knowledge.cli import kb
     from bot.nlu.cli import nlu
     from bot.voice.cli import voice
     from crm_core.analytics.cli import analytics
@@ -56,7 +57,8 @@ def _register_groups() -> None:
     from routing.cli import routing
     from routing.staffing.cli import staffing
 
-    for group in (db, demo, import_, customers, nlu, voice, analytics, recommend, routing, staffing):
+    for group in (db, demo, import_, customers, nlu, voice, analytics, recommend, routing, staffing,
+                  kb):
         main.add_command(group)
 
 

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         default=None, description="A rasa-sdk action server's /webhook URL for domain actions "
         "no local class provides (Rasa's action_endpoint)")
 
+    # --- knowledge base (bot/knowledge) ---
+    knowledge_threshold: float = Field(default=0.44, ge=0, le=1, description="Least fused "
+                                       "retrieval score the bot answers from an article with; "
+                                       "below it, it says it does not know.")
+    knowledge_poll_seconds: float = Field(default=2.0, gt=0, le=3600, description="How often "
+                                          "each worker checks whether articles changed.")
+
     # --- edge limits (bot/inputs.py, bot/gateway/ratelimit.py) ---
     max_json_depth: int = Field(default=32, ge=2, le=512, description="Deepest nesting of "
                                 "arrays/objects a JSON body or frame may have (400 beyond).")

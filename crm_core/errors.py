@@ -331,3 +331,10 @@ class DependencyUnavailable(ServiceUnavailable):
                          f"Try again in {retry_after} seconds.",
                          details={"dependency": dependency, "retry_after": retry_after})
         self.dependency, self.retry_after = dependency, retry_after
+
+
+class ArticleNotFound(EntityNotFound):
+    """No help-center article with this slug (or it is a draft the caller may not see)."""
+
+    code = "article_not_found"
+    entity = "article"

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_core.errors import Conflict
 from crm_core.repositories import (
     AgentRepository,
+    ArticleRepository,
     AuditRepository,
     ConversationRepository,
     CsatRepository,
@@ -43,6 +44,7 @@ class UnitOfWork(Protocol):
     tickets: TicketRepository
     conversations: ConversationRepository
     agents: AgentRepository
+    articles: ArticleRepository
     csat: CsatRepository
     audit: AuditRepository
     identity_guards: IdentityGuardRepository
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.tickets = TicketRepository(session)
         self.conversations = ConversationRepository(session)
         self.agents = AgentRepository(session)
+        self.articles = ArticleRepository(session)
         self.csat = CsatRepository(session)
         self.audit = AuditRepository(session)
         self.identity_guards = IdentityGuardRepository(session)

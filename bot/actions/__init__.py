@@ -11,6 +11,7 @@ from rasa_sdk import Action
 from bot.actions.addresses import ValidateAddressForm
 from bot.actions.confirm import ActionAskChangeConfirmed, ActionConfirmChange
 from bot.actions.identity import ActionVerifyIdentity, ValidateIdentityForm
+from bot.actions.knowledge import ActionKnowledgeAnswer, ActionKnowledgeFeedback
 from bot.actions.orders import ActionCancelOrder, ActionChangeAddress, ActionOrderStatus
 from bot.actions.products import ActionProductInfo, ActionRecommend
 from bot.actions.returns import ActionAskReturnItems, ActionRequestReturn, ValidateReturnForm
@@ -26,6 +27,7 @@ ACTION_CLASSES: tuple[type[Action], ...] = (
     ActionGoodbye, ActionRecordCsat, ActionVerifyCode, ValidateCodeForm,
     ActionAskChangeConfirmed, ActionConfirmChange, ActionAskReturnItems, ValidateReturnForm,
     ValidateAddressForm,
+    ActionKnowledgeAnswer, ActionKnowledgeFeedback,
 )
 
 

@@ -41,6 +41,8 @@ class ActionServices:
     # Returns recommend/'s ``RecommendationService`` when one runs (None otherwise).
     recommender: Callable[[], Any] | None = None
     faq: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Returns bot/knowledge's ``KnowledgeBase`` when one runs (None: no help center).
+    knowledge: Callable[[], Any] | None = None
     # Links a conversation to its verified customer. In process the dialogue engine's
     # tracker store does it in its next group commit; None: the CRM service, in its own
     # transaction.
@@ -75,6 +77,14 @@ class ActionServices:
             self.faq = load_faq(self.config_dir / "faq.yml")
         answers = self.faq.get(intent) or {}
         return answers.get(language) or answers.get("en")
+
+    def knowledge_hits(self, question: str, language: str) -> list[Any]:
+        """Help-center passages confident enough to answer ``question`` with, best first
+        (empty when there is no knowledge base or it does not know)."""
+        base = self.knowledge() if self.knowledge is not None else None
+        if base is None or not question.strip():
+            return []
+        return base.hits(question, language)
 
     def sink(self) -> HandoffSink:
         """Where conversations go to humans: routing's queue, else a ticket."""

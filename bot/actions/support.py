@@ -21,8 +21,16 @@ class ActionFaq(KefuAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         """Say the answer (or that there is none)."""
+        from bot.actions.knowledge import answer_with, question_of
+
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-        answer = (await self.services()).faq_answer(intent, language(tracker))
+        services = await self.services()
+        # A published article that answers this very question beats the FAQ's generic
+        # text ("do you ship to Canada?" is more than shipping times).
+        hits = services.knowledge_hits(question_of(tracker), language(tracker))
+        if hits:
+            return await answer_with(self, dispatcher, hits, 0, language(tracker), tracker)
+        answer = services.faq_answer(intent, language(tracker))
         if answer:
             dispatcher.utter_message(text=answer)
         else:

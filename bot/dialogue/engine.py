@@ -49,6 +49,7 @@ from crm_core.errors import InvalidInput, KefuError
 log = logging.getLogger(__name__)
 
 HANDOFF_ACTION = "action_handoff"
+KNOWLEDGE_ACTION = "action_knowledge_answer"
 # Metadata keys never written to the event log (credentials passed by a host site).
 _SECRET_METADATA = ("customer_token", "token", CLIENT_METADATA)
 # While a form waits for a value, these intents do not interrupt it.
@@ -303,9 +304,18 @@ class DialogueEngine:
         same = {i for i, a in self.rules.on_intent.items() if actions and a == actions}
         if actions is None or (not turn.is_payload
                                and is_uncertain(parse, same, self.config.fallback)):
+            if not turn.is_payload and await self._knows(turn):
+                await self._run(turn, KNOWLEDGE_ACTION)  # the help center answers it
+                return
             await self._fallback(turn)
             return
         await self._run_all(turn, actions)
+
+    async def _knows(self, turn: Turn) -> bool:
+        """Whether a published article answers what no task intent covers (the knowledge
+        action's own calibrated threshold decides; absent, nothing is known)."""
+        knows = getattr(self.actions.get(KNOWLEDGE_ACTION), "knows", None)
+        return knows is not None and await knows(turn.parse.text, turn.tracker.language)
 
     async def _fallback(self, turn: Turn) -> None:
         tracker = turn.tracker

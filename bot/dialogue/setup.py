@@ -73,6 +73,7 @@ def build_engine(app: web.Application, locks: object | None = None,  # noqa: ANN
     fallback_sink = services.sink()
     services.handoff_sink = lambda: app.get(keys.HANDOFF_SINK) or fallback_sink
     services.recommender = lambda: app.get(keys.RECOMMENDER)
+    services.knowledge = lambda: app.get(keys.KNOWLEDGE)
     store = CrmConversationStore(app[keys.SESSION_FACTORY], single_worker=locks is None,
                                  cache_size=settings.tracker_cache_size,
                                  cache_events=settings.tracker_cache_events)

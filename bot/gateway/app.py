@@ -97,8 +97,14 @@ def create_app(settings: Settings) -> web.Application:
     from bot.dialogue.setup import setup_dialogue
     from bot.gateway.channels.setup import setup_channels
 
+    from bot.knowledge.setup import setup_knowledge
+
+    setup_knowledge(app)  # help-center index at keys.KNOWLEDGE (bot/knowledge)
     setup_dialogue(app)  # dialogue engine at keys.MESSAGE_HANDLER
     setup_channels(app)  # Rasa REST + socket.io, /ws/chat, web chat page at /
+    from bot.gateway.help.setup import setup_help
+
+    setup_help(app)  # public help center at /help (bot/gateway/help)
     from bot.voice.setup import setup_voice
 
     setup_voice(app)  # /voice/turn, /voice/twilio, AudioSocket server (bot/voice)

@@ -12,6 +12,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+    from bot.knowledge.live import KnowledgeBase
     from bot.messages import MessageHandler
     from bot.gateway.openapi import OpenApiDocument
     from bot.gateway.ratelimit import RateLimits
@@ -45,6 +46,8 @@ SLA_POLICY: web.AppKey["SlaPolicy"] = web.AppKey("sla_policy")
 OPENAPI_DOCUMENT: web.AppKey["OpenApiDocument"] = web.AppKey("openapi_document")
 # Recommendations from purchases (recommend/server.py): saved model, swapped on retrain.
 RECOMMENDER: web.AppKey["RecommendationService"] = web.AppKey("recommender")
+# bot/knowledge: the index of published help-center articles, kept fresh by a poller.
+KNOWLEDGE: web.AppKey["KnowledgeBase"] = web.AppKey("knowledge")
 # Speech engines and the voice turn service (bot/voice); the Asterisk AudioSocket server.
 VOICE: web.AppKey["VoiceService"] = web.AppKey("voice")
 AUDIOSOCKET: web.AppKey["AudioSocketServer"] = web.AppKey("audiosocket")

@@ -4,6 +4,7 @@
 """
 
 from crm_core.models.agents import Agent, AgentSkill, AuditEntry
+from crm_core.models.articles import Article
 from crm_core.models.base import Base, utcnow
 from crm_core.models.conversations import Conversation, CsatRating, DialogueEvent, Message
 from crm_core.models.customers import Customer, Product
@@ -12,7 +13,7 @@ from crm_core.models.orders import Order, OrderLine
 from crm_core.models.tickets import Ticket, TicketComment
 
 __all__ = [
-    "Agent", "AgentSkill", "AuditEntry", "Base", "Conversation", "CsatRating", "Customer",
+    "Agent", "AgentSkill", "Article", "AuditEntry", "Base", "Conversation", "CsatRating", "Customer",
     "DialogueEvent", "IdentityGuard", "Message", "OneTimeCode", "Order", "OrderLine", "Product", "Ticket", "TicketComment",
     "utcnow",
 ]

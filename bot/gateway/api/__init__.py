@@ -14,11 +14,14 @@ from bot.gateway.api.routes import Operation
 
 def all_operations() -> list[Operation]:
     """Every REST operation, in documentation order."""
-    from bot.gateway.api import agents, audit, customers, orders, privacy, products, tickets
+    from bot.gateway.api import (
+        agents, articles, audit, customers, orders, privacy, products, tickets,
+    )
 
     return [
         *agents.OPERATIONS, *customers.OPERATIONS, *products.OPERATIONS,
         *orders.OPERATIONS, *tickets.OPERATIONS, *audit.OPERATIONS, *privacy.OPERATIONS,
+        *articles.OPERATIONS,
     ]
 
 

@@ -6,11 +6,12 @@
   var STORE_KEY = "kefu.chat.session";
   var UI = {
     en: { title: "Customer service", placeholder: "Type your message…", send: "Send",
+          help: "Help center",
           queued: "You are number {n} in the queue.", joined: "{name} has joined the chat.",
           closed: "The conversation has ended.", rate: "Please rate this conversation:",
           thanks: "Thank you for your rating!",
           offline: "Connection lost, reconnecting…", tooLong: "Your message is too long (max " + MAX_CHARS + " characters)." },
-    zh: { title: "在线客服", placeholder: "请输入消息…", send: "发送",
+    zh: { title: "在线客服", placeholder: "请输入消息…", send: "发送", help: "帮助中心",
           queued: "您前面还有 {n} 位。", joined: "{name} 已加入对话。",
           closed: "对话已结束。", rate: "请为本次服务打分：", thanks: "感谢您的评价！",
           offline: "连接已断开，正在重连…", tooLong: "消息过长（最多 " + MAX_CHARS + " 个字符）。" }
