@@ -197,6 +197,15 @@ async def audiosocket_latency(stt, clips: list[va.Audio]) -> str:  # noqa: ANN00
     return f"{len(latencies)}/{len(clips)} turns, {pcts(latencies)}" if latencies else "no reply"
 
 
+def main_whisper(config: VoiceConfig):  # noqa: ANN201
+    """Whisper as on today's main: the encoder always over a 30 s window."""
+    from bot.voice import whisper
+
+    return whisper.WhisperSTT(whisper.model_dir(), products=config.products,
+                              threads=config.stt_threads, short_window=False,
+                              name="whisper, 30 s window (main)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engines", default="kefu.pocketsphinx.v1,kefu.whisper.v1")
@@ -207,6 +216,9 @@ def main() -> None:
     parser.add_argument("--digit-step", type=int, default=1, help="every n-th digit clip")
     parser.add_argument("--speakers", default="", help="digit speakers to use, comma-separated "
                         f"(default all; dev split: {','.join(DEV_SPEAKERS)}; test: the others)")
+    parser.add_argument("--baseline", action="store_true", help="also run today's main Whisper "
+                        "path: every decode over the full 30 s window (its rows without hint "
+                        "are main's behaviour)")
     parser.add_argument("--no-hint", action="store_true", help="skip the expect-digits rows "
                         "(the bot asked for a number: bot/voice/expect.py)")
     args = parser.parse_args()
@@ -238,8 +250,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = VoiceConfig(data_dir=Path(tmp), nlu_dir=DEFAULT_CONFIG_DIR / "nlu",
                              products=demo_products(), decoders=1, stt_threads=args.threads)
-        for name in args.engines.split(","):
-            stt = make_stt(name, config)
+        names = (["main"] if args.baseline else []) + args.engines.split(",")
+        for name in names:
+            stt = main_whisper(config) if name == "main" else make_stt(name, config)
             stt.warm()
             s16, _ = wer_row(stt, sent)
             s8, _ = wer_row(stt, phone)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.voice import whisper_window
 from bot.voice.audio import STT_RATE, Audio, resample
 from bot.voice.errors import EngineUnavailable
 from bot.voice.expect import Expect
@@ -61,6 +62,7 @@ DIGITS_PROMPT = "The caller reads out digits one at a time: 3, 0, 7, 4, 9, 1, 8,
 # repeating itself (a prompt copied, "8, 7, 8, 7, ..."), so it is cut there, not at 448.
 TOKENS_PER_SECOND = 8
 MIN_NEW_TOKENS = 16
+MAX_NEW_TOKENS = 300  # prompt + new tokens must stay within Whisper's 448
 # Silence put around a clip: a single word cut tight (a spoken digit, 0.3 s) is otherwise
 # often heard as nothing at all.
 PAD_SECONDS = 0.25
@@ -139,13 +141,14 @@ class WhisperSTT:
 
     def __init__(self, path: Path, *, products: Sequence[str] = (), threads: int = 1,
                  pool_size: int = 1, beam_size: int = 1, verify: bool = True,
-                 name: str = "kefu.whisper.v1") -> None:
+                 short_window: bool = True, name: str = "kefu.whisper.v1") -> None:
         self.name = name
         self.path = path
         self.prompt = domain_prompt(products)
         self.threads = threads
         self.pool_size = pool_size
         self.beam_size = beam_size
+        self.short_window = short_window  # bot/voice/whisper_window.py; False: always 30 s
         self._verify = verify
         self._model: WhisperModel | None = None
         self._lock = threading.Lock()
@@ -175,16 +178,29 @@ class WhisperSTT:
             samples = samples * min(MAX_GAIN, PEAK / peak)
         pad = np.zeros(int(PAD_SECONDS * STT_RATE), dtype=np.float32)
         samples = np.concatenate([pad, samples, pad])
-        segments, _info = model.transcribe(
-            samples, language="en", beam_size=self.beam_size,
-            initial_prompt=DIGITS_PROMPT if expect is Expect.DIGITS else self.prompt,
-            condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
-            temperature=0.0,
-            max_new_tokens=MIN_NEW_TOKENS + int(TOKENS_PER_SECOND * samples.size / STT_RATE))
-        parts = [s for s in segments]
-        words = " ".join(s.text.strip() for s in parts).strip()
-        confidence = (float(np.exp(np.mean([s.avg_logprob for s in parts]))) if parts else None)
+        prompt = DIGITS_PROMPT if expect is Expect.DIGITS else self.prompt
+        max_new = min(MAX_NEW_TOKENS,
+                      MIN_NEW_TOKENS + int(TOKENS_PER_SECOND * samples.size / STT_RATE))
+        cut = (whisper_window.decode(model, samples, prompt, beam_size=self.beam_size,
+                                     max_new_tokens=max_new) if self.short_window else None)
+        if cut is not None:
+            words, logprob = cut
+            confidence: float | None = float(np.exp(logprob))
+        else:
+            words, confidence = self._full_window(model, samples, prompt, max_new)
         return Transcript(
             text=normalize_spoken(words), engine=self.name,
             seconds=time.perf_counter() - started, words=words, model="whisper-tiny.en",
             confidence=confidence)
+
+    def _full_window(self, model: WhisperModel, samples: np.ndarray, prompt: str,
+                     max_new: int) -> tuple[str, float | None]:
+        """faster-whisper's own decode over 30 s windows: (words, confidence)."""
+        segments, _info = model.transcribe(
+            samples, language="en", beam_size=self.beam_size, initial_prompt=prompt,
+            condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
+            temperature=0.0, max_new_tokens=max_new)
+        parts = list(segments)
+        words = " ".join(s.text.strip() for s in parts).strip()
+        confidence = float(np.exp(np.mean([s.avg_logprob for s in parts]))) if parts else None
+        return words, confidence

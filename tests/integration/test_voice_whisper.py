@@ -151,3 +151,23 @@ async def test_the_bots_question_primes_the_next_turn(stt: whisper.WhisperSTT,
     assert turn.transcript is not None
     assert turn.transcript.text == stt.transcribe(clip, "en", Expect.DIGITS).text
     assert service.expectations.take("caller-1") is None  # "You said ..." asks nothing
+
+
+def test_a_real_sentence_is_decoded_over_a_cut_window_with_the_same_words(
+        stt: whisper.WhisperSTT, shared_datasets: Path) -> None:
+    from bot.voice import whisper_window
+
+    path = shared_datasets / "speech" / "sentences" / "ljspeech_LJ001-0004.wav"
+    samples = va.decode(path.read_bytes()).samples().astype(np.float32) / 32768.0
+    cut = whisper_window.decode(stt._load(), samples, stt.prompt, beam_size=1,
+                                max_new_tokens=80)
+    assert cut is not None
+    full = whisper.WhisperSTT(stt.path, short_window=False).transcribe(va.decode(path.read_bytes()))
+    for word in ("produced", "block", "books", "predecessors", "printed", "book"):
+        assert word in cut[0].lower() and word in full.words.lower()
+    short = samples[: int(0.8 * 16000)]  # a single word: always the full window
+    assert whisper_window.decode(stt._load(), short, "", beam_size=1, max_new_tokens=20) is None
+    noise = np.random.default_rng(5).normal(0, 0.1, 3 * 16000).astype(np.float32)
+    looped = whisper_window.decode(stt._load(), noise, whisper.DIGITS_PROMPT, beam_size=1,
+                                   max_new_tokens=40)
+    assert looped is None or len(looped[0].split()) < 40
