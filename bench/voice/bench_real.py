@@ -264,7 +264,7 @@ def main() -> None:
             sock = asyncio.run(audiosocket_latency(stt, calls))
             print(f"| {stt.name} | {s16:.1f}% | {s8:.1f}% | {d:.1f}% | {d8:.1f}% | {ro:.0f}% | "
                   f"{so:.0f}% | {sy:.1f}% | {lat} | {sock} |", flush=True)
-            if not args.no_hint:
+            if not args.no_hint and name != "main":
                 dh, dlat = digit_row(stt, digit_clips, Expect.DIGITS)
                 dh8, _ = digit_row(stt, digit_phone, Expect.DIGITS)
                 roh = order_row(stt, real_orders, Expect.DIGITS)
