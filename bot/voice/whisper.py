@@ -9,7 +9,12 @@ files match a pinned name; otherwise it is the operator's choice).
 
 The recogniser stays open-vocabulary: the domain is favoured with Whisper's prompt (the
 previous-text context), which lists how kefu's callers talk (orders, refunds, product names,
-an order number in the ``KF-10432`` form) without forbidding anything else.
+an order number in the ``KF-10432`` form) without forbidding anything else. When the bot has
+just asked for a number or a code (:mod:`bot.voice.expect`), the prompt says digits instead.
+
+Utterances of 2 s or more are decoded with the encoder over the speech plus a margin rather
+than the full 30 s window (:mod:`bot.voice.whisper_window`), falling back to the full window
+when that result looks like a loop.
 """
 
 from __future__ import annotations

@@ -146,7 +146,7 @@ async def test_the_bots_question_primes_the_next_turn(stt: whisper.WhisperSTT,
     await service.turn("caller-1", ask, "voice", speak=False)
     assert service.expectations.take("caller-1") is Expect.DIGITS
     service.expectations.set("caller-1", Expect.DIGITS)
-    digit, clip = _real_digit_sample(shared_datasets, 1)[0]
+    _digit, clip = _real_digit_sample(shared_datasets, 1)[0]
     turn = await service.turn("caller-1", clip, "voice", speak=False)
     assert turn.transcript is not None
     assert turn.transcript.text == stt.transcribe(clip, "en", Expect.DIGITS).text
