@@ -7,13 +7,14 @@ decode on this machine under load). CTranslate2 encodes a shorter input just as 
 trained on full windows, though, and on a cut one it sometimes fails to stop ("five five
 five ..."), most of all on a single short word. So it is used only for utterances of at
 least :data:`MIN_SECONDS`, and a result that looks like such a loop (it ran to the token cap,
-or compresses like a repetition: Whisper's own 2.4 rule) is thrown away and the caller
-decodes the full window as before.
+compresses like a repetition (Whisper's own 2.4 rule), or says a run of words twice) is thrown
+away and the caller decodes the full window as before.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,8 +26,12 @@ RATE = 16_000
 FRAMES_PER_SECOND = 100
 FULL_FRAMES = 3000
 # Silence the encoder sees after the speech. Real sentences (all 35, WER): 1 s 34.6%,
-# 2 s 7.1%, 3 s 9.1%, 5 s 5.8%, 10 s 5.4%; full 30 s window 6.3%.
-MARGIN_SECONDS = 5.0
+# 2 s 7.1%, 3 s 9.1%, 5 s 5.8%, 10 s 5.4%; full 30 s window 6.3%. Synthetic (espeak, 30
+# clips): 5 s 19.1% (sentences said twice), 10 s 10.6%, full 13.8%.
+MARGIN_SECONDS = 10.0
+# "I want to return items. I want to return items.": a run of this many words or more said
+# twice back to back is a decoder that did not stop, not a caller.
+REPEAT_WORDS = 3
 MIN_SECONDS = 2.0
 MAX_COMPRESSION = 2.4  # faster-whisper's compression_ratio_threshold
 NO_SPEECH = 0.6  # faster-whisper's no_speech_threshold ...
@@ -36,6 +41,16 @@ LOW_LOGPROB = -1.0  # ... applied, as there, only when the words are also unlike
 def window_frames(seconds: float) -> int:
     """Encoder frames for an utterance of ``seconds``: the speech, the margin, whole seconds."""
     return min(FULL_FRAMES, math.ceil(seconds + MARGIN_SECONDS) * FRAMES_PER_SECOND)
+
+
+def repeats(text: str, least: int = REPEAT_WORDS) -> bool:
+    """Whether some run of ``least`` or more words comes twice in a row."""
+    words = re.findall(r"[\w']+", text.lower())
+    for size in range(least, len(words) // 2 + 1):
+        for i in range(len(words) - 2 * size + 1):
+            if words[i:i + size] == words[i + size:i + 2 * size]:
+                return True
+    return False
 
 
 def decode(model: WhisperModel, samples: np.ndarray, prompt: str, *, beam_size: int,
@@ -60,7 +75,8 @@ def decode(model: WhisperModel, samples: np.ndarray, prompt: str, *, beam_size: 
         suppress_blank=True, suppress_tokens=get_suppressed_tokens(tokenizer, [-1]))[0]
     tokens = result.sequences_ids[0]
     text = tokenizer.decode(tokens).strip()
-    if len(tokens) >= max_new_tokens or get_compression_ratio(text) > MAX_COMPRESSION:
+    if (len(tokens) >= max_new_tokens or get_compression_ratio(text) > MAX_COMPRESSION
+            or repeats(text)):
         return None
     logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
     if result.no_speech_prob > NO_SPEECH and logprob < LOW_LOGPROB:

@@ -50,3 +50,13 @@ def test_a_hint_lasts_one_turn_and_the_store_is_bounded() -> None:
     assert store.take("a") is None and store.take("c") is Expect.DIGITS
     store.set("b", None)
     assert store.take("b") is None
+
+
+def test_a_sentence_said_twice_is_a_loop_and_a_stutter_is_not() -> None:
+    from bot.voice.whisper_window import repeats, window_frames
+
+    assert repeats("How do I return a product? How do I return a product?")
+    assert not repeats("my order is 5 5 5 and then 5 5 5")
+    assert not repeats("I want, I want a refund for order KF-100042")
+    assert not repeats("double seven, seven two")
+    assert window_frames(5.2) == 1600 and window_frames(40) == 3000
