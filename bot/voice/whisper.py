@@ -59,10 +59,12 @@ BASE_PROMPT = ("Customer service call about orders, refunds, delivery and return
                "numbers are spoken digit by digit, like KF 5 2 8 3 1 7. My email is "
                "anna.lee@example.org.")
 MAX_PROMPT_PRODUCTS = 12
-# When the bot has just asked for a number or a code (bot/voice/expect.py): on the dev
-# speakers of the real digit clips (george, jackson, lucas; 150 clips) 91.3% -> 96.7% right;
-# without a prompt 86.0%. The example digits are in no order a caller would say them.
-DIGITS_PROMPT = "The caller reads out digits one at a time: 3, 0, 7, 4, 9, 1, 8, 2, 6, 5."
+# When the bot has just asked for a number or a code (bot/voice/expect.py). Chosen on the dev
+# speakers of the real digit clips (george, jackson, lucas; 150 clips): domain prompt 91.3%
+# right, no prompt 86.0%, digits prompt 97.3%; with the order-number sentence 96.0%, but
+# synthetic "my order number is K F ..." then 6 of 8 (not 4 of 8) come out as KF-......
+DIGITS_PROMPT = ("The caller reads out digits one at a time: 3, 0, 7, 4, 9, 1, 8, 2, 6, 5. "
+                 "My order number is KF 5 2 8 3 1 7.")
 # Nobody says more than ~5 words (~8 tokens) a second: a decode that runs on past that is
 # repeating itself (a prompt copied, "8, 7, 8, 7, ..."), so it is cut there, not at 448.
 TOKENS_PER_SECOND = 8
