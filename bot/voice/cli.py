@@ -40,18 +40,23 @@ def voice() -> None:
 @click.option("--engine", default=None, help="STT registry name (default from settings: "
               "kefu.whisper.v1; kefu.pocketsphinx.v1 is the light fallback).")
 @click.option("--language", default="en", show_default=True)
+@click.option("--expect", type=click.Choice(["digits"]), default=None,
+              help="What the speaker was asked for (as the bot tells the recogniser).")
 @click.option("--json", "as_json", is_flag=True, help='One {"file","text","engine","seconds"} '
               "object per line.")
-def transcribe(files: tuple[str, ...], engine: str | None, language: str, as_json: bool) -> None:
+def transcribe(files: tuple[str, ...], engine: str | None, language: str, expect: str | None,
+               as_json: bool) -> None:
     """Print one transcript per audio file (WAV any rate, FLAC, webm/ogg, mp3)."""
     from bot.voice.audio import decode
+    from bot.voice.expect import Expect
     from crm_core.errors import KefuError
 
     stt = _engine("stt", engine)
     failed = 0
     for name in files:
         try:
-            result = stt.transcribe(decode(Path(name).read_bytes()), language)
+            result = stt.transcribe(decode(Path(name).read_bytes()), language,
+                                    Expect(expect) if expect else None)
         except KefuError as exc:
             failed += 1
             click.echo(f"{name}: {exc.message}", err=True)

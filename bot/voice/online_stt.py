@@ -10,6 +10,7 @@ import logging
 import time
 
 from bot.voice.audio import Audio
+from bot.voice.expect import Expect
 from bot.voice.stt import SpeechToText, Transcript, join_digits
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ class SpeechRecognitionSTT:
         self.timeout = timeout
         self.name = name or f"kefu.sr_{engine}.v1"
 
-    def transcribe(self, audio: Audio, language: str = "en") -> Transcript:
+    def transcribe(self, audio: Audio, language: str = "en",
+                   expect: Expect | None = None) -> Transcript:
         """Online transcript, or the offline one when the online engine fails."""
         import speech_recognition as sr
 
@@ -43,7 +45,7 @@ class SpeechRecognitionSTT:
         except Exception as exc:  # noqa: BLE001 - any failure means "use the offline engine"
             log.warning("%s failed (%s); falling back to %s", self.name, type(exc).__name__,
                         self.fallback.name)
-            return self.fallback.transcribe(audio, language)
+            return self.fallback.transcribe(audio, language, expect)
         words = str(text).lower()
         return Transcript(join_digits(words), self.name, time.perf_counter() - started,
                           words=words, model=self.engine)

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.messages import BotMessage, MessageHandler, UserMessage
 from bot.voice.audio import Audio, resample, silence
+from bot.voice.expect import Expect, Expectations, expectation
 from bot.voice.stt import SpeechToText, Transcript
 from bot.voice.tts import Speech, TextToSpeech
 
@@ -58,10 +59,13 @@ class VoiceService:
         self.tts = tts
         self._handler = handler
         self.max_seconds = max_seconds
+        # What each caller was just asked for (a number, a code): a hint for their answer.
+        self.expectations = Expectations()
 
-    async def transcribe(self, audio: Audio, language: str = "en") -> Transcript:
+    async def transcribe(self, audio: Audio, language: str = "en",
+                         expect: Expect | None = None) -> Transcript:
         """Speech to text in a worker thread."""
-        return await asyncio.to_thread(self.stt.transcribe, audio, language)
+        return await asyncio.to_thread(self.stt.transcribe, audio, language, expect)
 
     async def speak(self, texts: list[str], language: str = "en") -> Speech | None:
         """All texts as one utterance (a short pause between them); None when nothing to say."""
@@ -86,13 +90,17 @@ class VoiceService:
         self, sender_id: str, audio: Audio, channel: str, *, language: str = "en",
         metadata: dict[str, Any] | None = None, speak: bool = True,
     ) -> VoiceTurn:
-        """Recognise ``audio``, ask the bot, and render its answer as speech."""
-        transcript = await self.transcribe(audio, language)
-        if not transcript.text:
+        """Recognise ``audio``, ask the bot, and render its answer as speech. When the bot's
+        last question asked for a number or a code, the recogniser is told so."""
+        expect = self.expectations.take(sender_id)
+        transcript = await self.transcribe(audio, language, expect)
+        if not transcript.text:  # the question stands, and so does its hint
             replies = [BotMessage(text=REPROMPT.get(language, REPROMPT["en"]), language=language)]
         else:
             meta = {**(metadata or {}), "voice": transcript.to_dict()}
             replies = await self.reply(sender_id, transcript.text, channel, meta)
+            expect = expectation(replies)
+        self.expectations.set(sender_id, expect)
         spoken_language = next((r.language for r in replies if r.language), language)
         speech = await self.speak(reply_texts(replies), spoken_language) if speak else None
         return VoiceTurn(transcript, replies, speech)

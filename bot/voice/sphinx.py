@@ -22,6 +22,7 @@ import numpy as np
 
 from bot.voice import langmodel
 from bot.voice.audio import STT_RATE, Audio, resample
+from bot.voice.expect import Expect
 from bot.voice.pitch import median_f0
 from bot.voice.stt import Transcript, join_digits
 
@@ -208,8 +209,10 @@ class PocketsphinxSTT:
         finally:
             self._pool.put(slot)
 
-    def transcribe(self, audio: Audio, language: str = "en") -> Transcript:
-        """Decode one utterance (any rate; resampled to 16 kHz)."""
+    def transcribe(self, audio: Audio, language: str = "en",
+                   expect: Expect | None = None) -> Transcript:
+        """Decode one utterance (any rate; resampled to 16 kHz). ``expect`` is not used: the
+        domain model already holds the digit words."""
         started = time.perf_counter()
         speech = resample(audio, STT_RATE).pcm
         warp = warp_for(median_f0(speech, STT_RATE), self.warp_bands) if self.warp_bands else 1.0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.voice.audio import Audio
+from bot.voice.expect import Expect
 from bot.voice.langmodel import DIGIT_WORDS
 
 
@@ -34,7 +35,10 @@ class SpeechToText(Protocol):
 
     name: str
 
-    def transcribe(self, audio: Audio, language: str = "en") -> Transcript: ...
+    def transcribe(self, audio: Audio, language: str = "en",
+                   expect: Expect | None = None) -> Transcript:
+        """Recognise one utterance; ``expect`` is a hint for it (engines may ignore it)."""
+        ...
 
 
 _DIGIT_RUN = re.compile(
