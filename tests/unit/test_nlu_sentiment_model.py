@@ -56,3 +56,14 @@ def test_nb_weighting_needs_two_classes() -> None:
     with pytest.raises(ValueError, match="two classes"):
         NgramLinearModel(("negative", "neutral", "positive"), weighting="nb", min_df=1).fit(
             list(texts), list(labels))
+
+
+def test_pipelines_share_one_copy_of_the_shipped_weights() -> None:
+    """Every pipeline load used to hold its own ~70 MB copy: a test run of many apps ran out
+    of memory. The weights are read-only, so the process keeps one per file and hash."""
+    from bot.nlu.components.sentiment_learned import LearnedSentiment
+
+    first, second = LearnedSentiment(), LearnedSentiment()
+    first.fit(None, [])
+    second.fit(None, [])
+    assert first.models_ is second.models_

@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.special import softmax
@@ -77,9 +78,7 @@ class LearnedSentiment(Component):
         return path
 
     def _load(self, path: Path) -> None:
-        from bot.nlu.sentiment_model import load_models
-
-        models = load_models(path)
+        models = _shared_models(path, self.sha256_)
         if set(models) != {"en", "zh", "zh_subjectivity"}:
             raise PipelineConfigError(f"{path} holds models {sorted(models)}, "
                                       "not en, zh and zh_subjectivity")
@@ -157,3 +156,22 @@ class LearnedSentiment(Component):
             return
         for message, logits in zip(messages, self.scores(messages), strict=True):
             message.sentiment = self.sentiment(message.text, logits)
+
+
+# Loaded weights by (file, sha256), shared by every pipeline of the process: they are
+# read-only (~70 MB in memory), and a server or test run loads the same model many times.
+_SHARED: dict[tuple[str, str], dict[str, Any]] = {}
+_SHARED_MAX = 4
+
+
+def _shared_models(path: Path, sha256: str) -> dict[str, Any]:
+    key = (str(path.resolve()), sha256)
+    models = _SHARED.get(key)
+    if models is None:
+        from bot.nlu.sentiment_model import load_models
+
+        models = load_models(path)
+        while len(_SHARED) >= _SHARED_MAX:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = models
+    return models
